@@ -1,0 +1,18 @@
+/**
+ * The command tree. A command group appears here only once its feature has landed, so
+ * `--help` never lists a command that does nothing.
+ */
+import { Command } from "@commander-js/extra-typings";
+import { brokerCommand } from "./broker.ts";
+import { VERSION, versionCommand } from "./version.ts";
+
+export function buildProgram(): Command {
+  const program = new Command("datacore")
+    .description("A Kafka-compatible message broker in one executable")
+    .version(VERSION, "-V, --version", "print the version")
+    .showHelpAfterError()
+    .exitOverride();
+  program.addCommand(brokerCommand());
+  program.addCommand(versionCommand());
+  return program;
+}
