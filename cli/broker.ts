@@ -1,8 +1,9 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import type { BrokerConfig } from "../broker/config.ts";
 import { createLogger } from "../broker/logger.ts";
-import { startBroker } from "../broker/start.ts";
+import { DataDirError, type RunningBroker, startBroker } from "../broker/start.ts";
 import { loadConfig, renderToml } from "./config-sources.ts";
+import { CliExit, EXIT_FAILURE } from "./exit.ts";
 
 export function brokerCommand(): Command {
   const broker = new Command("broker").description("run a datacore broker");
@@ -52,7 +53,17 @@ export function brokerCommand(): Command {
         write: (line) => process.stdout.write(line),
         nowMs: Date.now,
       });
-      const running = await startBroker(config, logger);
+      let running: RunningBroker;
+      try {
+        running = await startBroker(config, logger);
+      } catch (err) {
+        // A data dir we may not use, or a port already taken: say so plainly, exit 1.
+        if (err instanceof DataDirError) throw new CliExit(EXIT_FAILURE, err.message);
+        if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
+          throw new CliExit(EXIT_FAILURE, `port ${config.broker_port} is already in use`);
+        }
+        throw err;
+      }
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: string) => {

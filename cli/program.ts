@@ -4,6 +4,11 @@
  */
 import { Command } from "@commander-js/extra-typings";
 import { brokerCommand } from "./broker.ts";
+import { clusterCommand } from "./cluster.ts";
+import { groupCommand } from "./group.ts";
+import { healthCommand } from "./health.ts";
+import { offsetCommand } from "./offset.ts";
+import { topicCommand } from "./topic.ts";
 import { VERSION, versionCommand } from "./version.ts";
 
 export function buildProgram(): Command {
@@ -14,5 +19,10 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addCommand(brokerCommand());
   program.addCommand(versionCommand());
+  program.addCommand(topicCommand());
+  program.addCommand(groupCommand());
+  program.addCommand(offsetCommand());
+  program.addCommand(clusterCommand());
+  program.addCommand(healthCommand());
   return program;
 }

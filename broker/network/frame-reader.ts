@@ -32,12 +32,17 @@ export class FrameReader {
     let pos = 0;
     while (pos < chunk.length) {
       if (this.frame === null) {
-        while (this.sizeFill < 4 && pos < chunk.length) this.sizeBytes[this.sizeFill++] = chunk[pos++]!;
+        while (this.sizeFill < 4 && pos < chunk.length)
+          this.sizeBytes[this.sizeFill++] = chunk[pos++]!;
         if (this.sizeFill < 4) return null;
         const size = new DataView(this.sizeBytes.buffer).getInt32(0, false);
         this.sizeFill = 0;
         if (size < 0) return { kind: "negative_size", size };
         if (size > this.maxFrameBytes) return { kind: "too_large", size, max: this.maxFrameBytes };
+        if (size === 0) {
+          onFrame(new Uint8Array(0));
+          continue;
+        }
         this.frame = new Uint8Array(size);
         this.frameFill = 0;
       }

@@ -1,0 +1,138 @@
+/**
+ * Calibration: what this machine can do at all, measured in the same run as the
+ * benchmarks so results can be reported as ratios to those limits rather than as
+ * absolute numbers that swing with the machine's neighbours.
+ *
+ * - disk: sequential writes of fixed-size chunks to a file in the data dir, with an
+ *   fdatasync after each chunk (what a broker pays for acks=all) or only at the end.
+ * - tcp: bytes pushed from one socket to another over loopback within this process.
+ */
+import { closeSync, fdatasyncSync, openSync, rmSync, writeSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+
+export interface Throughput {
+  bytes: number;
+  seconds: number;
+  mbPerSec: number;
+}
+
+function throughput(bytes: number, seconds: number): Throughput {
+  return { bytes, seconds, mbPerSec: bytes / 1e6 / seconds };
+}
+
+export interface DiskOptions {
+  dir: string;
+  chunkBytes: number;
+  totalBytes: number;
+  /** fdatasync after every chunk (true) or once at the end (false). */
+  syncEachChunk: boolean;
+}
+
+/** Raw sequential write (+ fdatasync) bandwidth of the disk under `dir`. */
+export async function measureDiskWrite(options: DiskOptions): Promise<Throughput> {
+  await mkdir(options.dir, { recursive: true });
+  const path = join(options.dir, `calibrate-${process.pid}-${Date.now()}.bin`);
+  const chunk = new Uint8Array(options.chunkBytes);
+  for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 2654435761) >>> 24;
+  const fd = openSync(path, "w");
+  try {
+    const start = performance.now();
+    let written = 0;
+    while (written < options.totalBytes) {
+      let off = 0;
+      while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+      written += chunk.length;
+      if (options.syncEachChunk) fdatasyncSync(fd);
+    }
+    if (!options.syncEachChunk) fdatasyncSync(fd);
+    return throughput(written, (performance.now() - start) / 1000);
+  } finally {
+    closeSync(fd);
+    rmSync(path, { force: true });
+  }
+}
+
+/** Raw loopback TCP bandwidth: one client writes `totalBytes` in `chunkBytes` pieces. */
+export async function measureLoopbackTcp(
+  totalBytes: number,
+  chunkBytes = 256 * 1024,
+): Promise<Throughput> {
+  let received = 0;
+  let start = 0;
+  let done: (t: Throughput) => void = () => {};
+  const finished = new Promise<Throughput>((resolve) => {
+    done = resolve;
+  });
+  const server = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      data(_socket, data) {
+        received += data.byteLength;
+        if (received >= totalBytes) done(throughput(received, (performance.now() - start) / 1000));
+      },
+    },
+  });
+  const chunk = new Uint8Array(chunkBytes).fill(7);
+  let sent = 0;
+  let pending: Uint8Array = chunk;
+  // Writes until the kernel buffer is full, then waits for drain; a partial write leaves
+  // the unsent tail of the chunk pending, as a real sender must.
+  const pump = (socket: Bun.Socket) => {
+    while (sent < totalBytes) {
+      const n = socket.write(pending);
+      sent += n;
+      if (n < pending.length) {
+        pending = pending.subarray(n);
+        return;
+      }
+      pending = chunk;
+    }
+  };
+  start = performance.now();
+  const client = await Bun.connect({
+    hostname: "127.0.0.1",
+    port: server.port,
+    socket: { open: pump, drain: pump, data() {} },
+  });
+  const result = await finished;
+  client.end();
+  server.stop(true);
+  return result;
+}
+
+export interface Calibration {
+  disk_fsync_per_mib: Throughput;
+  disk_unsynced: Throughput;
+  tcp_loopback: Throughput;
+}
+
+export async function calibrate(dataDir: string, quick = false): Promise<Calibration> {
+  const total = quick ? 64 * 1024 * 1024 : 512 * 1024 * 1024;
+  return {
+    disk_fsync_per_mib: await measureDiskWrite({
+      dir: dataDir,
+      chunkBytes: 1024 * 1024,
+      totalBytes: total,
+      syncEachChunk: true,
+    }),
+    disk_unsynced: await measureDiskWrite({
+      dir: dataDir,
+      chunkBytes: 1024 * 1024,
+      totalBytes: total,
+      syncEachChunk: false,
+    }),
+    tcp_loopback: await measureLoopbackTcp(total * 2),
+  };
+}
+
+if (import.meta.main) {
+  const dir = process.argv[2] ?? "./data";
+  const result = await calibrate(dir, process.argv.includes("--quick"));
+  for (const [name, t] of Object.entries(result)) {
+    console.log(
+      `${name.padEnd(20)} ${t.mbPerSec.toFixed(1).padStart(9)} MB/s  (${(t.bytes / 1e6).toFixed(0)} MB in ${t.seconds.toFixed(2)} s)`,
+    );
+  }
+}

@@ -1,0 +1,5 @@
+/** Types for the untyped `snappyjs` package (raw Snappy blocks, no framing). */
+declare module "snappyjs" {
+  export function compress(data: Uint8Array): Uint8Array;
+  export function uncompress(data: Uint8Array, maxLength?: number): Uint8Array;
+}

@@ -1,0 +1,42 @@
+/**
+ * storage/ — the plugin boundary between the broker core and where bytes live.
+ * Importable by broker/ and sim/; imports only protocol/records and protocol/compression
+ * (batch views, keys for compaction). See README.md.
+ */
+export type {
+  AppendOptions,
+  AppendResult,
+  ClusterIdentity,
+  CompactionResult,
+  Durability,
+  EpochEndOffset,
+  EpochEntry,
+  MetadataStore,
+  OpenLogOptions,
+  PartitionLog,
+  ProducerSnapshot,
+  ReadOptions,
+  ReadResult,
+  RetentionResult,
+  StorageEngine,
+  StorageEngineKind,
+  TimestampLookup,
+  TopicMetadata,
+  TopicPartitionRef,
+} from "./engine.ts";
+export { isStorageError, kafkaErrorCodeOf, StorageError, type StorageErrorCode } from "./errors.ts";
+export {
+  type BrokerLogSettings,
+  type CleanupPolicy,
+  KAFKA_LOG_DEFAULTS,
+  type LogConfig,
+  logDefaultsFromBroker,
+  resolveLogConfig,
+  TOPIC_CONFIG_KEYS,
+  validateTopicConfigs,
+} from "./log-config.ts";
+export { type Offset, toOffset } from "./offset.ts";
+export { validateRecordsForTopic } from "./compacted-validation.ts";
+export { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from "./leader-epoch-cache.ts";
+export { type OpenEngineOptions, openStorageEngine } from "./open-engine.ts";
+export type { StorageLogger } from "./logger.ts";

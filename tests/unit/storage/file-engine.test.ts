@@ -1,0 +1,210 @@
+/**
+ * File-engine specifics: Kafka's on-disk layout, the clean-shutdown marker, crash
+ * recovery of torn and corrupt tails, and partitions going offline on disk faults while
+ * the rest keep working.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { PartitionLog } from "../../../storage/engine.ts";
+import { isStorageError } from "../../../storage/errors.ts";
+import { FileEngine } from "../../../storage/file/file-engine.ts";
+import type { FileSystem } from "../../../storage/fs.ts";
+import { toOffset } from "../../../storage/offset.ts";
+import { nodeFileSystem } from "../../../storage/runtime/node-fs.ts";
+import { FaultyFileSystem } from "../../../storage/testing/faulty-fs.ts";
+import { ManualClock } from "../../../storage/testing/manual-clock.ts";
+import { type CapturedLine, captureLogger, config, makeBatch, splitBatches, TOPIC_ID, tempDir } from "./helpers.ts";
+
+const o = toOffset;
+const sync = { assignOffsets: true, durability: "sync" } as const;
+const SEG0 = "00000000000000000000";
+
+const dirs: Array<{ remove(): void }> = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) d.remove();
+});
+
+function setup(fs: FileSystem = nodeFileSystem) {
+  const dir = tempDir();
+  dirs.push(dir);
+  const clock = new ManualClock();
+  const lines: CapturedLine[] = [];
+  const { logger } = captureLogger(lines);
+  const open = () =>
+    FileEngine.open({
+      dataDir: dir.path,
+      fs,
+      clock,
+      logger,
+      clusterId: "c1",
+      nodeId: 1,
+      maintenanceIntervalMs: 0,
+    });
+  const openLog = (engine: FileEngine, partition = 0, cfg = config()) =>
+    engine.openLog({ topic: "events", partition, topicId: TOPIC_ID, config: cfg });
+  return { dir: dir.path, clock, lines, open, openLog };
+}
+
+async function readAllBatches(log: PartitionLog) {
+  const r = await log.read(log.logStartOffset(), 1 << 24);
+  return splitBatches(r.records);
+}
+
+describe("file engine layout", () => {
+  test("segments, indexes and checkpoints use Kafka's names and formats", async () => {
+    const s = setup();
+    const engine = await s.open();
+    const log = await s.openLog(engine, 0, config({ segmentBytes: 400, indexIntervalBytes: 0 }));
+    for (let i = 0; i < 4; i++) await log.append(makeBatch({ count: 2, valueBytes: 50 }), { ...sync, leaderEpoch: 3 });
+    log.updateHighWatermark(log.logEndOffset());
+    await engine.close();
+    const pdir = join(s.dir, "events-0");
+    const names = readdirSync(pdir).sort();
+    expect(names).toContain(`${SEG0}.log`);
+    expect(names).toContain(`${SEG0}.index`);
+    expect(names).toContain(`${SEG0}.timeindex`);
+    expect(names.filter((n) => n.endsWith(".log")).length).toBeGreaterThan(1);
+    expect(readFileSync(join(pdir, "leader-epoch-checkpoint"), "utf8")).toBe("0\n1\n3 0\n");
+    expect(readFileSync(join(pdir, "partition.metadata"), "utf8")).toBe(
+      `version: 0\ntopic_id: ${TOPIC_ID}\n`,
+    );
+    expect(readFileSync(join(s.dir, "replication-offset-checkpoint"), "utf8")).toBe("0\n1\nevents 0 8\n");
+    expect(readFileSync(join(s.dir, "meta.properties"), "utf8")).toContain("cluster.id=c1");
+    expect(existsSync(join(s.dir, ".kafka_cleanshutdown"))).toBe(true);
+    // .index: relative offset int32 + position int32, big-endian, one per batch after the first.
+    const index = readFileSync(join(pdir, `${SEG0}.index`));
+    expect(index.length % 8).toBe(0);
+    expect(index.length).toBeGreaterThan(0);
+    expect(index.readInt32BE(0)).toBe(2);
+    expect(index.readInt32BE(4)).toBeGreaterThan(0);
+    const timeIndex = readFileSync(join(pdir, `${SEG0}.timeindex`));
+    expect(timeIndex.length % 12).toBe(0);
+  });
+
+  test("the clean-shutdown marker is consumed at open and rewritten only by a clean close", async () => {
+    const s = setup();
+    const first = await s.open();
+    await (await s.openLog(first)).append(makeBatch(), sync);
+    await first.close();
+    const second = await s.open();
+    expect(second.openedClean).toBe(true);
+    expect(existsSync(join(s.dir, ".kafka_cleanshutdown"))).toBe(false);
+    await s.openLog(second);
+    // No close: the next open must treat the shutdown as a crash.
+    const third = await s.open();
+    expect(third.openedClean).toBe(false);
+    expect((await readAllBatches(await s.openLog(third))).length).toBe(1);
+  });
+});
+
+describe("file engine crash recovery", () => {
+  async function crashedWithTail(mutate: (segmentPath: string, sizes: number[]) => void) {
+    const s = setup();
+    const engine = await s.open();
+    const log = await s.openLog(engine);
+    const sizes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const b = makeBatch({ count: 3, valueBytes: 40 });
+      sizes.push(b.length);
+      await log.append(b, sync);
+    }
+    const segment = join(s.dir, "events-0", `${SEG0}.log`);
+    mutate(segment, sizes);
+    const reopened = await s.open(); // the first engine never closed: a crash
+    return { s, log: await s.openLog(reopened), sizes };
+  }
+
+  test("a torn last batch is truncated, logged with counts, and never served", async () => {
+    const { s, log } = await crashedWithTail((path) => {
+      truncateSync(path, statSync(path).size - 7);
+    });
+    const batches = await readAllBatches(log);
+    expect(batches.map((b) => b.base)).toEqual([0, 3, 6, 9]);
+    expect(log.logEndOffset()).toBe(o(12));
+    const warn = s.lines.find((l) => l.msg === "truncating torn or corrupt log tail");
+    expect(warn?.fields).toMatchObject({ valid_batches: 4, segment: 0 });
+    expect((await log.append(makeBatch(), sync)).firstOffset).toBe(o(12));
+  });
+
+  test("a scribbled batch fails its CRC and is cut with everything after it", async () => {
+    const { log, sizes } = await crashedWithTail((path, sz) => {
+      const bytes = readFileSync(path);
+      const thirdStart = sz[0]! + sz[1]!;
+      bytes[thirdStart + 70] = bytes[thirdStart + 70]! ^ 0xff;
+      writeFileSync(path, bytes);
+    });
+    expect((await readAllBatches(log)).map((b) => b.base)).toEqual([0, 3]);
+    expect(log.sizeInBytes()).toBe(sizes[0]! + sizes[1]!);
+  });
+
+  test("garbage appended after the last batch (a torn length field) is removed", async () => {
+    const { log } = await crashedWithTail((path) => {
+      writeFileSync(path, new Uint8Array([0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 0, 0, 0, 1, 2]), { flag: "a" });
+    });
+    expect((await readAllBatches(log)).length).toBe(5);
+    expect(log.logEndOffset()).toBe(o(15));
+  });
+});
+
+describe("file engine disk faults", () => {
+  test("ENOSPC takes only that partition offline; acknowledged data survives a restart", async () => {
+    const faulty = new FaultyFileSystem(nodeFileSystem);
+    const s = setup(faulty);
+    const engine = await s.open();
+    const p0 = await s.openLog(engine, 0);
+    const p1 = await s.openLog(engine, 1);
+    const acked = [];
+    for (let i = 0; i < 3; i++) acked.push((await p0.append(makeBatch({ count: 2 }), sync)).firstOffset);
+    faulty.arm({ write: { code: "ENOSPC", match: /events-0\/.*\.log$/, afterBytes: 30 } });
+    const failed = await p0.append(makeBatch({ count: 2 }), sync).catch((e: unknown) => e);
+    expect(isStorageError(failed, "storage_offline")).toBe(true);
+    expect(p0.isOffline()).toBe(true);
+    const later = await p0.read(o(0), 1000).catch((e: unknown) => e);
+    expect(isStorageError(later, "storage_offline")).toBe(true);
+    expect(s.lines.some((l) => l.level === "error" && l.msg === "partition offline after I/O error" && l.fields.errno === "ENOSPC")).toBe(true);
+    // The other partition keeps serving.
+    expect((await p1.append(makeBatch(), sync)).firstOffset).toBe(o(0));
+    expect((await p1.read(o(0), 1000)).batchCount).toBe(1);
+    faulty.disarm();
+    await engine.close();
+    expect(existsSync(join(s.dir, ".kafka_cleanshutdown"))).toBe(false);
+    const restarted = await s.open();
+    const back = await s.openLog(restarted, 0);
+    expect((await readAllBatches(back)).map((b) => b.base)).toEqual(acked);
+    expect(back.logEndOffset()).toBe(o(6));
+  });
+
+  test("EIO on fdatasync rejects the acks=all append and every later call", async () => {
+    const faulty = new FaultyFileSystem(nodeFileSystem);
+    const s = setup(faulty);
+    const engine = await s.open();
+    const log = await s.openLog(engine);
+    await log.append(makeBatch(), sync);
+    faulty.arm({ sync: { code: "EIO", match: /\.log$/ } });
+    const a = log.append(makeBatch(), sync).catch((e: unknown) => e);
+    const b = log.append(makeBatch(), sync).catch((e: unknown) => e);
+    expect(isStorageError(await a, "storage_offline")).toBe(true);
+    expect(isStorageError(await b, "storage_offline")).toBe(true);
+    for (const call of [log.flush(), log.truncateTo(o(0)), log.roll(), log.offsetForTimestamp(0)]) {
+      expect(isStorageError(await call.catch((e: unknown) => e), "storage_offline")).toBe(true);
+    }
+    await engine.close();
+  });
+
+  test("a torn write during a group commit is recovered to the last acknowledged batch", async () => {
+    const faulty = new FaultyFileSystem(nodeFileSystem);
+    const s = setup(faulty);
+    const engine = await s.open();
+    const log = await s.openLog(engine);
+    await log.append(makeBatch({ count: 4 }), sync);
+    faulty.arm({ write: { code: "EIO", match: /\.log$/, afterBytes: 100 } });
+    const group = await Promise.allSettled([1, 2, 3].map(() => log.append(makeBatch({ count: 2, valueBytes: 80 }), sync)));
+    expect(group.every((r) => r.status === "rejected")).toBe(true);
+    faulty.disarm();
+    const restarted = await s.open();
+    const back = await s.openLog(restarted);
+    expect((await readAllBatches(back)).map((b) => b.base)).toEqual([0]);
+    expect(back.logEndOffset()).toBe(o(4));
+  });
+});
