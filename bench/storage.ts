@@ -44,7 +44,12 @@ interface Figures {
 const mbps = (f: Figures) => f.bytes / MiB / f.seconds;
 const bps = (f: Figures) => f.batches / f.seconds;
 
-async function rawWrite(dir: string, batch: Uint8Array, count: number, sync: boolean): Promise<Figures> {
+async function rawWrite(
+  dir: string,
+  batch: Uint8Array,
+  count: number,
+  sync: boolean,
+): Promise<Figures> {
   const path = join(dir, `raw-${batch.length}-${sync}.bin`);
   const fh = await open(path, "w");
   const start = performance.now();
@@ -96,7 +101,11 @@ async function engineAppend(
   if (!sync) await log.flush();
   const seconds = (performance.now() - start) / 1000;
   return {
-    figures: { seconds, bytes: perAppender * appenders * batch.length, batches: perAppender * appenders },
+    figures: {
+      seconds,
+      bytes: perAppender * appenders * batch.length,
+      batches: perAppender * appenders,
+    },
     engine,
   };
 }
@@ -197,7 +206,7 @@ try {
     const segment = join(dir, `${readTopic}-0`, "00000000000000000000.log");
     let engineRead: Figures | null = null;
     let raw: Figures | null = null;
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 7; round++) {
       raw = best(raw, await rawRead(segment, MiB + 4096));
       engineRead = best(engineRead, await readBack(readEngine, readTopic, MiB + 4096));
     }

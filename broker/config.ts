@@ -37,6 +37,13 @@ export interface BrokerConfig {
   flush_ms: number;
   group_initial_rebalance_delay_ms: number;
   offsets_retention_minutes: number;
+  offsets_topic_num_partitions: number;
+  offset_metadata_max_bytes: number;
+  group_min_session_timeout_ms: number;
+  group_max_session_timeout_ms: number;
+  group_max_size: number;
+  group_consumer_heartbeat_interval_ms: number;
+  group_consumer_session_timeout_ms: number;
   transaction_max_timeout_ms: number;
 }
 
@@ -139,6 +146,43 @@ export const CONFIG_KEYS: { readonly [K in keyof BrokerConfig]: KeySpec } = {
     max: INT32_MAX,
     doc: "keep committed offsets of empty groups this long",
   },
+  offsets_topic_num_partitions: {
+    type: "int",
+    min: 1,
+    max: 1000,
+    doc: "partitions of __consumer_offsets when it is created (groups hash onto them like Kafka; fixed afterwards)",
+  },
+  offset_metadata_max_bytes: {
+    type: "int",
+    min: 0,
+    max: INT32_MAX,
+    doc: "largest metadata string an offset commit may carry",
+  },
+  group_min_session_timeout_ms: {
+    type: "int",
+    min: 0,
+    max: INT32_MAX,
+    doc: "smallest session.timeout.ms a classic group member may ask for",
+  },
+  group_max_session_timeout_ms: {
+    type: "int",
+    min: 0,
+    max: INT32_MAX,
+    doc: "largest session.timeout.ms a classic group member may ask for",
+  },
+  group_max_size: { type: "int", min: 1, max: INT32_MAX, doc: "members allowed in one group" },
+  group_consumer_heartbeat_interval_ms: {
+    type: "int",
+    min: 1,
+    max: INT32_MAX,
+    doc: "heartbeat interval given to KIP-848 consumer group members",
+  },
+  group_consumer_session_timeout_ms: {
+    type: "int",
+    min: 1,
+    max: INT32_MAX,
+    doc: "KIP-848 consumer group members are fenced after this long without a heartbeat",
+  },
   transaction_max_timeout_ms: {
     type: "int",
     min: 1,
@@ -175,6 +219,13 @@ export const DEFAULT_CONFIG: Readonly<BrokerConfig> = {
   flush_ms: LONG_MAX,
   group_initial_rebalance_delay_ms: 3000,
   offsets_retention_minutes: 10080,
+  offsets_topic_num_partitions: 50,
+  offset_metadata_max_bytes: 4096,
+  group_min_session_timeout_ms: 6000,
+  group_max_session_timeout_ms: 1_800_000,
+  group_max_size: INT32_MAX,
+  group_consumer_heartbeat_interval_ms: 5000,
+  group_consumer_session_timeout_ms: 45_000,
   transaction_max_timeout_ms: 900_000,
 };
 

@@ -12,6 +12,7 @@ import { openStorageEngine } from "../storage/open-engine.ts";
 import { systemClock, systemRandom } from "../storage/runtime/system.ts";
 import type { BrokerConfig } from "./config.ts";
 import { BrokerCore } from "./core/broker-core.ts";
+import { startGroupCoordinator, stopGroupCoordinator } from "./groups/attach.ts";
 import { defaultRegistry } from "./handlers/index.ts";
 import type { Logger } from "./logger.ts";
 import { createPipeline } from "./pipeline.ts";
@@ -72,6 +73,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
     clusterId: identity.clusterId,
     advertised: { host: advertisedHost(config), port: config.advertised_port },
   });
+  await startGroupCoordinator(core, logger);
   const listener = new TcpListener(
     createPipeline(core, defaultRegistry(), logger),
     clock,
@@ -118,6 +120,8 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
     stop() {
       stopped ??= (async () => {
         listener.stopAccepting();
+        core.beginShutdown();
+        stopGroupCoordinator(core);
         maintenance?.cancel();
         await listener.closeAll(SHUTDOWN_GRACE_MS);
         await core.close();

@@ -100,6 +100,10 @@ export function consumeCommand() {
           ...(opts.group ? { groupId: opts.group } : {}),
           autoOffsetReset: spec?.kind === "start" ? "earliest" : "latest",
           autoCommit: false,
+          // A short-lived CLI member: if it dies without LeaveGroup, the group should not
+          // wait the 45 s default before handing its partitions to someone else.
+          sessionTimeoutMs: 10_000,
+          heartbeatIntervalMs: 1000,
           maxWaitMs: 200,
         });
         let stop = false;

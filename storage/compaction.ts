@@ -206,7 +206,10 @@ export function compactBatches(
     baseOffset: s.baseOffset,
     endOffset: s.endOffset,
     size: s.batches.reduce((n, b) => n + b.length, 0),
-    maxTimestamp: s.batches.reduce((m, b) => Math.max(m, new RecordBatchHeader(b).maxTimestamp), -1),
+    maxTimestamp: s.batches.reduce(
+      (m, b) => Math.max(m, new RecordBatchHeader(b).maxTimestamp),
+      -1,
+    ),
   }));
   const count = cleanableCount(summaries, options);
   if (count === 0) return null;

@@ -92,6 +92,16 @@ export interface ProducerSnapshot {
   bytes: Uint8Array;
 }
 
+/** One aborted transaction (Kafka's AbortedTxn): offsets of its first record and its marker. */
+export interface AbortedTransaction {
+  producerId: number;
+  firstOffset: Offset;
+  /** Offset of the abort marker. */
+  lastOffset: Offset;
+  /** The partition's last stable offset when the marker was written. */
+  lastStableOffset: Offset;
+}
+
 export interface RetentionResult {
   deletedSegments: number;
   deletedBytes: number;
@@ -136,6 +146,15 @@ export interface PartitionLog {
   latestEpoch(): number | null;
   endOffsetForEpoch(epoch: number): EpochEndOffset;
   epochEntries(): readonly EpochEntry[];
+
+  /**
+   * Records an aborted transaction after its abort marker was appended; durable when the
+   * promise resolves. Recording the same (producerId, lastOffset) again is a no-op, so
+   * the broker may re-record while rebuilding producer state after a restart.
+   */
+  recordAbortedTransaction(txn: AbortedTransaction): Promise<void>;
+  /** Aborted transactions overlapping [fromOffset, toOffset): for read_committed fetches. */
+  abortedTransactions(fromOffset: Offset, toOffset: Offset): AbortedTransaction[];
 
   /** Saves the broker's producer-state snapshot (opaque) as of `offset`. */
   saveProducerSnapshot(snapshot: ProducerSnapshot): Promise<void>;

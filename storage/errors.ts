@@ -50,3 +50,10 @@ export function kafkaErrorCodeOf(code: StorageErrorCode): number {
 export function isStorageError(err: unknown, code?: StorageErrorCode): err is StorageError {
   return err instanceof StorageError && (code === undefined || err.code === code);
 }
+
+export function outOfRange(offset: number, start: number, end: number): StorageError {
+  return new StorageError(
+    "offset_out_of_range",
+    `offset ${offset} is outside the log range [${start}, ${end}]`,
+  );
+}

@@ -55,3 +55,11 @@ export function isNotFound(err: unknown): boolean {
 export function joinPath(...parts: string[]): string {
   return parts.join("/").replace(/\/+/g, "/");
 }
+
+/** The directory holding `path` ("." for a bare name). */
+export function parentDir(path: string): string {
+  const trimmed = path.length > 1 ? path.replace(/\/+$/, "") : path;
+  const i = trimmed.lastIndexOf("/");
+  if (i < 0) return ".";
+  return i === 0 ? "/" : trimmed.slice(0, i);
+}

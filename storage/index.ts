@@ -3,7 +3,10 @@
  * Importable by broker/ and sim/; imports only protocol/records and protocol/compression
  * (batch views, keys for compaction). See README.md.
  */
+
+export { validateRecordsForTopic } from "./compacted-validation.ts";
 export type {
+  AbortedTransaction,
   AppendOptions,
   AppendResult,
   ClusterIdentity,
@@ -25,6 +28,7 @@ export type {
   TopicPartitionRef,
 } from "./engine.ts";
 export { isStorageError, kafkaErrorCodeOf, StorageError, type StorageErrorCode } from "./errors.ts";
+export { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from "./leader-epoch-cache.ts";
 export {
   type BrokerLogSettings,
   type CleanupPolicy,
@@ -35,8 +39,6 @@ export {
   TOPIC_CONFIG_KEYS,
   validateTopicConfigs,
 } from "./log-config.ts";
-export { type Offset, toOffset } from "./offset.ts";
-export { validateRecordsForTopic } from "./compacted-validation.ts";
-export { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from "./leader-epoch-cache.ts";
-export { type OpenEngineOptions, openStorageEngine } from "./open-engine.ts";
 export type { StorageLogger } from "./logger.ts";
+export { type Offset, toOffset } from "./offset.ts";
+export { type OpenEngineOptions, openStorageEngine } from "./open-engine.ts";

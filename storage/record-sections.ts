@@ -3,8 +3,9 @@
  * past headers: compaction (keys), the produce-time null-key check for compacted topics,
  * and refining a timestamp lookup inside one batch. Never on the append/fetch path.
  */
-import { compress, decompress } from "../protocol/compression/index.ts";
+
 import type { CompressionCodecId } from "../protocol/compression/codec-id.ts";
+import { compress, decompress } from "../protocol/compression/index.ts";
 import { RecordBatchHeader } from "../protocol/records/batch-header.ts";
 import { RecordCursor } from "../protocol/records/record.ts";
 

@@ -78,6 +78,7 @@ export class BrokerCore {
   /** Names being created or deleted right now: a second request sees them as taken. */
   private readonly busyNames = new Set<string>();
   private readonly logDefaults: LogConfig;
+  private closing = false;
 
   private constructor(deps: BrokerCoreDeps) {
     this.config = deps.config;
@@ -304,8 +305,20 @@ export class BrokerCore {
     }
   }
 
+  /** True once shutdown began: long polls stop waiting. */
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  /** First step of shutdown: waiting fetches answer now instead of at max_wait_ms. */
+  beginShutdown(): void {
+    this.closing = true;
+    for (const topic of this.topics.values()) for (const p of topic.partitions) p.wakeAll();
+  }
+
   /** Clean shutdown: producer snapshots, then the engine closes every log. */
   async close(): Promise<void> {
+    this.closing = true;
     for (const topic of this.topics.values()) {
       for (const p of topic.partitions) {
         p.wakeAll();

@@ -119,14 +119,18 @@ export async function readTargets(
 
 /**
  * Resolves when any of `partitions` gets new data, after `timeoutMs`, or at once when
- * `timeoutMs` ≤ 0. Never rejects.
+ * `timeoutMs` ≤ 0 or a high watermark already moved past `seen` (an append that landed
+ * between the read and this call must not cost a whole max_wait_ms). Never rejects.
  */
 export function waitForData(
   core: BrokerCore,
-  partitions: readonly PartitionState[],
+  partitions: readonly { partition: PartitionState; seenHighWatermark: number }[],
   timeoutMs: number,
 ): Promise<void> {
-  if (timeoutMs <= 0) return Promise.resolve();
+  if (timeoutMs <= 0 || core.isClosing) return Promise.resolve();
+  if (partitions.some((p) => (p.partition.log.highWatermark() as number) !== p.seenHighWatermark)) {
+    return Promise.resolve();
+  }
   return new Promise((resolve) => {
     const cancels: (() => void)[] = [];
     let done = false;
@@ -138,6 +142,6 @@ export function waitForData(
       resolve();
     };
     const timer = core.clock.setTimer(timeoutMs, finish);
-    for (const p of partitions) cancels.push(p.onData(finish));
+    for (const p of partitions) cancels.push(p.partition.onData(finish));
   });
 }

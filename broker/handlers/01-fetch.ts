@@ -102,7 +102,10 @@ export const fetchHandler = defineHandler({
         left <= 0
       )
         break;
-      const live = targets.map((t) => t.partition).filter((p): p is PartitionState => p !== null);
+      if (core.isClosing) break;
+      const live = reads
+        .filter((r) => r.target.partition !== null)
+        .map((r) => ({ partition: r.target.partition!, seenHighWatermark: r.highWatermark }));
       if (live.length === 0) break;
       await waitForData(core, live, left);
     }

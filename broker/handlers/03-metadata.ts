@@ -67,7 +67,11 @@ export const metadataHandler = defineHandler({
         if (!t && autoCreate) {
           const created = await core.createTopic(wanted.name, -1, -1, {});
           if (created.error === null) t = created.topic;
-          else if (created.error === "TOPIC_ALREADY_EXISTS") t = core.topic(wanted.name);
+          else if (created.error === "TOPIC_ALREADY_EXISTS") {
+            // Another request is creating it right now: retriable, as Kafka answers.
+            t = core.topic(wanted.name);
+            errorCode = ErrorCode.LEADER_NOT_AVAILABLE;
+          }
           else errorCode = ErrorCode[created.error];
         }
         topics.push(

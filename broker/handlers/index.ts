@@ -19,9 +19,11 @@ import { createPartitionsHandler } from "./37-create-partitions.ts";
 import { incrementalAlterConfigsHandler } from "./44-incremental-alter-configs.ts";
 import { describeClusterHandler } from "./60-describe-cluster.ts";
 import { describeTopicPartitionsHandler } from "./75-describe-topic-partitions.ts";
+import { GROUP_HANDLERS } from "./group-handlers.ts";
 import { type ApiHandler, HandlerRegistry } from "./registry.ts";
 
 export const ALL_HANDLERS: readonly ApiHandler[] = [
+  ...GROUP_HANDLERS,
   produceHandler,
   fetchHandler,
   listOffsetsHandler,

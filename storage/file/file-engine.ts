@@ -21,12 +21,16 @@ import type {
   TopicPartitionRef,
 } from "../engine.ts";
 import { StorageError } from "../errors.ts";
-import { type FileSystem, joinPath } from "../fs.ts";
+import { type FileSystem, joinPath, parentDir } from "../fs.ts";
 import { type StorageLogger, silentStorageLogger } from "../logger.ts";
-import { InMemoryMetadataStore, type MetadataState, parseMetadataState } from "../metadata-store.ts";
+import {
+  InMemoryMetadataStore,
+  type MetadataState,
+  parseMetadataState,
+} from "../metadata-store.ts";
 import { bytesText, textBytes, writeFileAtomic } from "./atomic-write.ts";
 import { FileLog, PARTITION_METADATA } from "./file-log.ts";
-import { CheckpointFile, type CheckpointEntry } from "./offset-checkpoint.ts";
+import { type CheckpointEntry, CheckpointFile } from "./offset-checkpoint.ts";
 
 export const CLEAN_SHUTDOWN_MARKER = ".kafka_cleanshutdown";
 export const METADATA_FILE = "metadata.json";
@@ -97,7 +101,10 @@ export class FileEngine implements StorageEngine {
   static async open(options: FileEngineOptions): Promise<FileEngine> {
     const { fs, dataDir } = options;
     const log = (options.logger ?? silentStorageLogger).child({ component: "storage" });
-    await fs.mkdir(dataDir);
+    if (!(await fs.exists(dataDir))) {
+      await fs.mkdir(dataDir);
+      await fs.syncDir(parentDir(dataDir));
+    }
     const clean = await fs.exists(joinPath(dataDir, CLEAN_SHUTDOWN_MARKER));
     if (clean) {
       await fs.unlink(joinPath(dataDir, CLEAN_SHUTDOWN_MARKER));
@@ -268,7 +275,12 @@ export class FileEngine implements StorageEngine {
       this.log.warn("closed with offline partitions: the next start recovers them");
       return;
     }
-    await writeFileAtomic(this.options.fs, this.options.dataDir, CLEAN_SHUTDOWN_MARKER, new Uint8Array(0));
+    await writeFileAtomic(
+      this.options.fs,
+      this.options.dataDir,
+      CLEAN_SHUTDOWN_MARKER,
+      new Uint8Array(0),
+    );
   }
 }
 
@@ -287,7 +299,10 @@ async function loadMetadataState(
     }
     const state = parseMetadataState(parsed);
     if (state === null) {
-      throw new StorageError("corrupt_batch", `${joinPath(dataDir, METADATA_FILE)} is not readable`);
+      throw new StorageError(
+        "corrupt_batch",
+        `${joinPath(dataDir, METADATA_FILE)} is not readable`,
+      );
     }
     if (state.nodeId !== options.nodeId) {
       log.warn("data dir belongs to another node id; keeping the stored one", {

@@ -2,17 +2,18 @@
  * The file engine's partition log: Kafka's segmented layout in `<data>/<topic>-<partition>/`.
  *
  * Writes go through one queue per log. Offsets are assigned when `append` is called;
- * the queue's drain loop takes every append waiting at that moment as one group, writes
- * it with a single pwritev and, if any member asked for "sync" (or flush.messages /
- * flush.ms say so), one fdatasync: group commit. Truncation, retention, roll, compaction
- * swaps and close run in the same queue between groups, so no write interleaves with
- * them. Reads do not queue: they read below `segment.size` (completed writes) and retry
- * if a truncation or swap happened meanwhile (`generation`).
+ * the drain loop takes the appends waiting at that moment (up to GROUP_MAX_BYTES) as one
+ * group and writes it with a single pwritev. Groups that need durability (a "sync"
+ * append, or flush.messages / flush.ms) are acknowledged by a sync loop running beside
+ * the writes: one fdatasync covers every group written before it started (group
+ * commit, pipelined with the next writes). Truncation, retention, roll, compaction swaps
+ * and close run in the same queue between groups, after pending syncs, so nothing
+ * interleaves with them. Reads do not queue: they read below `segment.size` (completed
+ * writes) and retry if a truncation or swap happened meanwhile (`generation`).
  *
  * Any I/O error takes the log offline: queued and later calls reject with
  * StorageError("storage_offline"); what was acknowledged before stays on disk.
  */
-import { RecordBatchHeader, validateBatch } from "../../protocol/records/batch-header.ts";
 import { AssertionError, assert } from "../assert.ts";
 import {
   type AppendPlan,
@@ -20,11 +21,11 @@ import {
   lastOffsetAt,
   maxTimestampAt,
   planAppend,
-  trimToWholeBatches,
 } from "../batches.ts";
 import type { Clock } from "../clock.ts";
-import { cleanableCount, filterBatch, KeyMap } from "../compaction.ts";
+import { cleanableCount, type FilterContext, KeyMap } from "../compaction.ts";
 import type {
+  AbortedTransaction,
   AppendOptions,
   AppendResult,
   CompactionResult,
@@ -38,17 +39,15 @@ import type {
   RetentionResult,
   TimestampLookup,
 } from "../engine.ts";
-import { StorageError } from "../errors.ts";
-import { errnoOf, type FileSystem, joinPath } from "../fs.ts";
+import { outOfRange, StorageError } from "../errors.ts";
+import { errnoOf, type FileSystem, joinPath, parentDir } from "../fs.ts";
 import { LeaderEpochCache } from "../leader-epoch-cache.ts";
 import type { LogConfig } from "../log-config.ts";
 import type { StorageLogger } from "../logger.ts";
-import { outOfRange } from "../memory/memory-log.ts";
 import { type Offset, toOffset } from "../offset.ts";
 import { retentionCutoff } from "../retention.ts";
-import { findInBatch } from "../timestamp-lookup.ts";
+import { decodeAbortedTxns, encodeAbortedTxn, overlapping, TXN_ENTRY_BYTES } from "../txn-index.ts";
 import { bytesText, textBytes, writeFileAtomic } from "./atomic-write.ts";
-import { OffsetIndex, TimeIndex } from "./indexes.ts";
 import {
   deleteSnapshotsAbove,
   loadProducerSnapshot,
@@ -56,6 +55,9 @@ import {
 } from "./producer-snapshots.ts";
 import { scanBatches } from "./scan.ts";
 import { Segment, segmentPath } from "./segment.ts";
+import { writeCleanedSegment } from "./segment-cleaner.ts";
+import { readFromSegment, timestampInSegment } from "./segment-read.ts";
+import { loadSegment, type RecoveryContext, rebuildSegment } from "./segment-recovery.ts";
 
 export const LEADER_EPOCH_CHECKPOINT = "leader-epoch-checkpoint";
 export const PARTITION_METADATA = "partition.metadata";
@@ -97,8 +99,11 @@ type Item =
 
 type AppendItem = Extract<Item, { kind: "append" }>;
 
-/** Window read at an index position when serving a fetch; covers the usual index gap. */
-const LOCATE_SLACK_BYTES = 16 * 1024;
+/**
+ * Largest group written in one go. Bigger groups amortise more, but past a few MiB the
+ * copy into the page cache is better overlapped with the previous group's fdatasync.
+ */
+const GROUP_MAX_BYTES = 8 * 1024 * 1024;
 
 export class FileLog implements PartitionLog {
   readonly topic: string;
@@ -121,6 +126,10 @@ export class FileLog implements PartitionLog {
   /** Bumped by anything that rewrites bytes under readers (truncation, swap). */
   private generation = 0;
   private unflushedMessages = 0;
+  /** Groups written that asked for a sync, and the acks waiting for it (runSyncs). */
+  private writtenGroups = 0;
+  private syncWaiters: Array<{ group: number; items: AppendItem[] }> = [];
+  private syncLoop: Promise<void> | null = null;
   private lastSyncMs: number;
   private readonly log: StorageLogger;
 
@@ -239,6 +248,8 @@ export class FileLog implements PartitionLog {
         if (head.kind === "op") {
           this.queue.shift();
           try {
+            // Ops see a quiet log: no sync of earlier groups still running under them.
+            await this.syncsSettled();
             await head.run();
             head.resolve();
           } catch (err) {
@@ -247,7 +258,15 @@ export class FileLog implements PartitionLog {
           continue;
         }
         const group: AppendItem[] = [];
-        while (this.queue[0]?.kind === "append") group.push(this.queue.shift() as AppendItem);
+        let groupBytes = 0;
+        while (
+          this.queue[0]?.kind === "append" &&
+          (groupBytes < GROUP_MAX_BYTES || group.length === 0)
+        ) {
+          const item = this.queue.shift() as AppendItem;
+          group.push(item);
+          groupBytes += item.bytes.length;
+        }
         try {
           await this.writeGroup(group);
         } catch (err) {
@@ -305,9 +324,46 @@ export class FileLog implements PartitionLog {
     }
     // acks=0/1 members need not wait for the sync that acks=all members asked for.
     const forcedByPolicy = !group.some((i) => i.sync);
-    if (!forcedByPolicy) for (const item of group) if (!item.sync) item.resolve(resultOf(item.plan));
-    await this.syncActive();
-    for (const item of group) if (item.sync || forcedByPolicy) item.resolve(resultOf(item.plan));
+    const waiting: AppendItem[] = [];
+    for (const item of group) {
+      if (item.sync || forcedByPolicy) waiting.push(item);
+      else item.resolve(resultOf(item.plan));
+    }
+    this.writtenGroups++;
+    this.syncWaiters.push({ group: this.writtenGroups, items: waiting });
+    this.unflushedMessages = 0;
+    this.lastSyncMs = now;
+    if (this.syncLoop === null) this.syncLoop = this.runSyncs();
+  }
+
+  /**
+   * The sync side of group commit, pipelined with writes: while one fdatasync runs, the
+   * drain loop keeps writing the next groups into the page cache; the next fdatasync
+   * then covers every group written by the time it starts. Copying to the page cache
+   * thus overlaps the disk flush instead of adding to it.
+   */
+  private async runSyncs(): Promise<void> {
+    try {
+      while (this.syncWaiters.length > 0 && this.offline === null) {
+        const covered = this.writtenGroups;
+        await this.active().file.datasync();
+        while (this.syncWaiters.length > 0 && this.syncWaiters[0]!.group <= covered) {
+          for (const item of this.syncWaiters.shift()!.items) item.resolve(resultOf(item.plan));
+        }
+      }
+    } catch (err) {
+      this.failure(err, "fdatasync");
+    } finally {
+      const failed = this.offline;
+      if (failed !== null) {
+        for (const w of this.syncWaiters.splice(0)) for (const item of w.items) item.reject(failed);
+      }
+      this.syncLoop = null;
+    }
+  }
+
+  private async syncsSettled(): Promise<void> {
+    while (this.syncLoop !== null) await this.syncLoop;
   }
 
   private noteWritten(seg: Segment, items: readonly AppendItem[], position: number): void {
@@ -404,60 +460,13 @@ export class FileLog implements PartitionLog {
       if (seg.baseOffset >= bound) break;
       seg.pin();
       try {
-        const result = await this.readFromSegment(seg, offset, maxBytes, bound, minOne);
+        const result = await readFromSegment(seg, offset, maxBytes, bound, minOne);
         if (result !== null) return result;
       } finally {
         await seg.release();
       }
     }
     return { records: new Uint8Array(0), batchCount: 0 };
-  }
-
-  /** Reads from the batch holding `offset` in `seg`; null when `seg` has no such batch. */
-  private async readFromSegment(
-    seg: Segment,
-    offset: number,
-    maxBytes: number,
-    bound: number,
-    minOne: boolean,
-  ): Promise<ReadResult | null> {
-    const limit = seg.size;
-    let position = seg.index.lookup(offset - seg.baseOffset);
-    if (position >= limit) position = 0;
-    // One pread usually covers both the walk from the index entry and the answer.
-    let window = new Uint8Array(Math.min(limit - position, maxBytes + LOCATE_SLACK_BYTES));
-    let got = await seg.file.read(window, position);
-    let view = dataViewOf(window);
-    let pos = 0;
-    for (;;) {
-      if (position + pos >= limit) return null;
-      if (got - pos < 27) {
-        position += pos;
-        window = new Uint8Array(Math.min(limit - position, maxBytes + LOCATE_SLACK_BYTES));
-        got = await seg.file.read(window, position);
-        view = dataViewOf(window);
-        pos = 0;
-        if (got < 27) throw corrupt(this, seg, position, "short read inside the written range");
-      }
-      const size = 12 + view.getInt32(pos + 8);
-      if (size < 61 || position + pos + size > limit) {
-        throw corrupt(this, seg, position + pos, `batch length ${size}`);
-      }
-      if (lastOffsetAt(view, pos) >= offset) break;
-      pos += size;
-    }
-    const firstSize = 12 + view.getInt32(pos + 8);
-    const available = limit - (position + pos);
-    const want = Math.min(available, Math.max(maxBytes, minOne ? firstSize : 0));
-    let out: Uint8Array;
-    if (pos + want <= got) out = window.subarray(pos, pos + want);
-    else {
-      out = new Uint8Array(want);
-      const n = await seg.file.read(out, position + pos);
-      out = out.subarray(0, n);
-    }
-    const trim = trimToWholeBatches(dataViewOf(out), out.length, maxBytes, bound, minOne);
-    return { records: out.subarray(0, trim.length), batchCount: trim.count };
   }
 
   /** Index of the last segment whose base offset is ≤ `offset` (0 if none). */
@@ -482,7 +491,7 @@ export class FileLog implements PartitionLog {
         if (seg.maxTimestamp < timestampMs || seg.endOffset <= this.start) continue;
         seg.pin();
         try {
-          const hit = await this.timestampInSegment(seg, timestampMs);
+          const hit = await timestampInSegment(seg, timestampMs, this.start);
           if (hit !== null) return hit;
         } finally {
           await seg.release();
@@ -492,20 +501,6 @@ export class FileLog implements PartitionLog {
     } catch (err) {
       throw this.failure(err, "offsetForTimestamp");
     }
-  }
-
-  private async timestampInSegment(seg: Segment, target: number): Promise<TimestampLookup | null> {
-    const rel = seg.timeIndex.lookup(target);
-    const from = seg.index.lookup(rel);
-    let hit: TimestampLookup | null = null;
-    await scanBatches(seg.file, from, seg.size, (buf, pos) => {
-      const view = dataViewOf(buf);
-      if (lastOffsetAt(view, pos) < this.start) return;
-      if (maxTimestampAt(view, pos) < target) return;
-      hit = findInBatch(buf, pos, target, this.start);
-      return hit === null;
-    });
-    return hit;
   }
 
   // ---- truncation, log start, retention ------------------------------------------------
@@ -526,6 +521,7 @@ export class FileLog implements PartitionLog {
       if (below) await this.replaceAllSegments(offset);
       else await this.truncateSegments(offset);
       if (epochsChanged) await this.writeEpochs();
+      await this.truncateAbortedTxns(offset);
       await deleteSnapshotsAbove(this.deps.fs, this.dir, offset);
       this.snapshot = await loadProducerSnapshot(this.deps.fs, this.dir, offset);
       if (below) await this.deps.persistLogStart();
@@ -549,7 +545,7 @@ export class FileLog implements PartitionLog {
     if (cut < seg.size) {
       await seg.file.truncate(cut);
       await seg.file.datasync();
-      await this.rebuildSegment(seg, cut, false);
+      await rebuildSegment(seg, cut, false, this.recoveryContext());
     }
     // The log end is `offset` even when the cut fell at an earlier batch boundary.
     seg.endOffset = Math.max(seg.endOffset, offset);
@@ -562,10 +558,13 @@ export class FileLog implements PartitionLog {
 
   private async removeSegmentFiles(seg: Segment): Promise<void> {
     const { fs } = this.deps;
+    // Readers walking the segment list by index must start over.
+    this.generation++;
     await seg.retire();
     await fs.unlink(seg.logPath);
     await fs.unlink(seg.indexPath);
     await fs.unlink(seg.timeIndexPath);
+    await fs.unlink(seg.txnIndexPath);
   }
 
   async deleteRecordsBefore(offset: Offset): Promise<Offset> {
@@ -649,6 +648,52 @@ export class FileLog implements PartitionLog {
     );
   }
 
+  async recordAbortedTransaction(txn: AbortedTransaction): Promise<void> {
+    this.usable();
+    assert(txn.firstOffset <= txn.lastOffset, "aborted transaction ends before it starts");
+    assert(txn.lastOffset < this.next, "aborted transaction marker beyond the log end");
+    await this.enqueue("txn-index", async () => {
+      const seg = this.segments[this.segmentIndexFor(txn.lastOffset)]!;
+      const known = (t: AbortedTransaction) =>
+        t.producerId === txn.producerId && t.lastOffset === txn.lastOffset;
+      if (seg.aborted.some(known) || txn.lastOffset < seg.baseOffset) return;
+      const { fs } = this.deps;
+      const file = await fs.open(seg.txnIndexPath, "readwrite");
+      try {
+        const at = seg.aborted.length * TXN_ENTRY_BYTES;
+        await file.write([encodeAbortedTxn(txn)], at);
+        await file.datasync();
+      } finally {
+        await file.close();
+      }
+      if (seg.aborted.length === 0) await fs.syncDir(this.dir);
+      seg.aborted.push({ ...txn });
+    });
+  }
+
+  abortedTransactions(fromOffset: Offset, toOffset: Offset): AbortedTransaction[] {
+    const out: AbortedTransaction[] = [];
+    for (const seg of this.segments) {
+      if (seg.aborted.length > 0) out.push(...overlapping(seg.aborted, fromOffset, toOffset));
+    }
+    return out;
+  }
+
+  /** Drops entries at or past `offset` (truncation), rewriting the files that change. */
+  private async truncateAbortedTxns(offset: number): Promise<void> {
+    for (const seg of this.segments) {
+      const kept = seg.aborted.filter((t) => t.lastOffset < offset);
+      if (kept.length === seg.aborted.length) continue;
+      seg.aborted = kept;
+      const bytes = new Uint8Array(kept.length * TXN_ENTRY_BYTES);
+      kept.forEach((t, i) => {
+        bytes.set(encodeAbortedTxn(t), i * TXN_ENTRY_BYTES);
+      });
+      const name = seg.txnIndexPath.slice(this.dir.length + 1);
+      await writeFileAtomic(this.deps.fs, this.dir, name, bytes);
+    }
+  }
+
   async saveProducerSnapshot(snapshot: ProducerSnapshot): Promise<void> {
     this.usable();
     assert(snapshot.offset <= this.next, "producer snapshot beyond the log end");
@@ -686,6 +731,8 @@ export class FileLog implements PartitionLog {
       await this.closeFilesQuietly();
       return;
     }
+    // Closed from now on: appends made after this call are refused, earlier ones land.
+    this.closed = true;
     await this.enqueue("close", async () => {
       const seg = this.active();
       await seg.file.datasync();
@@ -693,7 +740,6 @@ export class FileLog implements PartitionLog {
       await seg.writeIndexFiles(this.deps.fs);
       for (const s of this.segments) await s.retire();
     });
-    this.closed = true;
   }
 
   /** Closes without syncing anything (tests' "crash", offline logs). */
@@ -763,70 +809,32 @@ export class FileLog implements PartitionLog {
   }
 
   /** Rewrites one closed segment into `<base>.log.cleaned` and swaps it in. */
-  private async cleanSegment(
-    seg: Segment,
-    ctx: Parameters<typeof filterBatch>[2],
-    result: CompactionResult,
-  ): Promise<void> {
-    const kept: Uint8Array[] = [];
-    let changed = false;
-    const sizeAtStart = seg.size;
-    await scanBatches(seg.file, 0, sizeAtStart, (buf, pos, _fp, size) => {
-      result.bytesBefore += size;
-      const outcome = filterBatch(buf, pos, ctx);
-      if (outcome.kind === "keep") kept.push(buf.subarray(pos, pos + size));
-      else {
-        changed = true;
-        result.removedRecords += outcome.removed;
-        if (outcome.kind === "rewrite") kept.push(outcome.bytes);
-      }
-    });
-    const newSize = kept.reduce((n, b) => n + b.length, 0);
-    result.bytesAfter += changed ? newSize : sizeAtStart;
-    if (!changed) return;
+  private async cleanSegment(seg: Segment, ctx: FilterContext, result: CompactionResult) {
     const { fs } = this.deps;
-    const cleanedPath = `${seg.logPath}.cleaned`;
-    const file = await fs.open(cleanedPath, "readwrite");
+    const sizeAtStart = seg.size;
+    const cleaned = await writeCleanedSegment(fs, seg, ctx, this.cfg.indexIntervalBytes, result);
+    if (cleaned === null) return;
     let swapped = false;
     try {
-      await file.truncate(0);
-      await file.write(kept, 0);
-      await file.datasync();
-      const fresh = new Segment(seg.baseOffset, this.dir, file, seg.createdMs);
-      let position = 0;
-      for (const batch of kept) {
-        const h = new RecordBatchHeader(batch, 0);
-        fresh.noteBatch(
-          position,
-          batch.length,
-          h.baseOffset,
-          h.lastOffset,
-          h.maxTimestamp,
-          this.cfg.indexIntervalBytes,
-        );
-        position += batch.length;
-      }
-      fresh.sealTimeIndex();
-      fresh.endOffset = Math.max(fresh.endOffset, seg.endOffset);
       await this.enqueue("compaction-swap", async () => {
         const i = this.segments.indexOf(seg);
         if (i < 0 || i === this.segments.length - 1 || seg.size !== sizeAtStart) return;
         // Old indexes go first: after a crash the segment is re-indexed from its data.
         await fs.unlink(seg.indexPath);
         await fs.unlink(seg.timeIndexPath);
-        await fs.rename(cleanedPath, seg.logPath);
+        await fs.rename(cleaned.path, seg.logPath);
         await fs.syncDir(this.dir);
         this.generation++;
-        this.segments[i] = fresh;
+        this.segments[i] = cleaned.segment;
         swapped = true;
         await seg.retire();
-        await fresh.writeIndexFiles(fs);
+        await cleaned.segment.writeIndexFiles(fs);
         this.generation++;
       });
     } finally {
       if (!swapped) {
-        await file.close();
-        await fs.unlink(cleanedPath);
+        await cleaned.segment.file.close();
+        await fs.unlink(cleaned.path);
       }
     }
   }
@@ -835,7 +843,11 @@ export class FileLog implements PartitionLog {
 
   private async load(topicId: string, state: FileLogRecoveryState): Promise<void> {
     const { fs } = this.deps;
-    await fs.mkdir(this.dir);
+    if (!(await fs.exists(this.dir))) {
+      await fs.mkdir(this.dir);
+      // The directory entry itself must survive a power loss, not just its files.
+      await fs.syncDir(parentDir(this.dir));
+    }
     await this.writePartitionMetadata(topicId);
     const names = await fs.readdir(this.dir);
     for (const name of names) {
@@ -858,7 +870,9 @@ export class FileLog implements PartitionLog {
       const seg = new Segment(base, this.dir, file, this.deps.clock.nowMs());
       this.segments.push(seg);
       const isLast = i === bases.length - 1;
-      await this.loadSegment(seg, { clean: state.clean, isLast });
+      await loadSegment(seg, { clean: state.clean, isLast }, this.recoveryContext());
+      const txns = await fs.readFile(seg.txnIndexPath);
+      if (txns !== null) seg.aborted = decodeAbortedTxns(txns);
       if (!isLast) seg.endOffset = Math.max(seg.endOffset, bases[i + 1]!);
     }
     const end = this.active().endOffset;
@@ -867,86 +881,17 @@ export class FileLog implements PartitionLog {
     this.hw = Math.min(Math.max(state.highWatermark ?? this.start, this.start), end);
     this.cleanerOffset = Math.min(state.cleanerOffset ?? 0, end);
     if (this.epochs.truncateFromEnd(end as Offset)) await this.writeEpochs();
+    await this.truncateAbortedTxns(end);
     this.snapshot = await loadProducerSnapshot(fs, this.dir, end);
   }
 
-  private async loadSegment(seg: Segment, how: { clean: boolean; isLast: boolean }) {
-    const fileSize = await seg.file.size();
-    if (how.clean || !how.isLast) {
-      const { fs } = this.deps;
-      const indexBytes = await fs.readFile(seg.indexPath);
-      const timeBytes = await fs.readFile(seg.timeIndexPath);
-      const index = indexBytes && OffsetIndex.decode(indexBytes, fileSize);
-      const timeIndex = timeBytes && TimeIndex.decode(timeBytes);
-      if (index && timeIndex) {
-        seg.index = index;
-        seg.timeIndex = timeIndex;
-        seg.size = fileSize;
-        seg.maxTimestamp = timeIndex.lastTimestamp();
-        seg.offsetOfMaxTimestamp = seg.baseOffset + timeIndex.lastRelativeOffset();
-        // Index entries exist only every index.interval.bytes: walk the tail to the end.
-        await this.rebuildSegment(seg, fileSize, false, index.lastPosition());
-        return;
-      }
-      this.log.warn("rebuilding a missing or damaged segment index", { segment: seg.baseOffset });
-    }
-    await this.rebuildSegment(seg, fileSize, !how.clean);
-  }
-
-  /**
-   * Re-reads `seg` from `from` (0: from scratch) up to `limit`, rebuilding indexes and
-   * stats. With `verify`, each batch's CRC and offsets are checked and the file is cut at
-   * the first bad one: the torn or corrupt tail after a crash is never served.
-   */
-  private async rebuildSegment(
-    seg: Segment,
-    limit: number,
-    verify: boolean,
-    from = 0,
-  ): Promise<void> {
-    if (from === 0) seg.resetStats();
-    else seg.size = from;
-    let expected = from === 0 ? seg.baseOffset : -1;
-    let valid = 0;
-    let bad: string | null = null;
-    const { position } = await scanBatches(seg.file, from, limit, (buf, pos, filePos, size) => {
-      const view = dataViewOf(buf);
-      const base = view.getInt32(pos) * 0x1_0000_0000 + view.getUint32(pos + 4);
-      if (verify) {
-        const check = validateBatch(buf.subarray(pos, pos + size), 0, { contiguous: false });
-        if (!check.ok) {
-          bad = check.message;
-          return false;
-        }
-        if (base < expected || base - seg.baseOffset > 0x7fffffff) {
-          bad = `offset ${base} out of order`;
-          return false;
-        }
-        const epoch = check.header.partitionLeaderEpoch;
-        if (epoch >= 0 && epoch > (this.epochs.latestEpoch() ?? -1)) {
-          this.epochs.assign(epoch, toOffset(base));
-        }
-      }
-      const last = lastOffsetAt(view, pos);
-      seg.noteBatch(filePos, size, base, last, maxTimestampAt(view, pos), this.cfg.indexIntervalBytes);
-      expected = last + 1;
-      valid++;
-      return true;
-    });
-    if (position < limit) {
-      if (!verify) {
-        this.log.warn("segment ends in an incomplete batch", { segment: seg.baseOffset });
-      }
-      this.log.warn("truncating torn or corrupt log tail", {
-        segment: seg.baseOffset,
-        valid_batches: valid,
-        truncated_bytes: limit - position,
-        reason: bad ?? "incomplete batch",
-      });
-      await seg.file.truncate(position);
-      await seg.file.datasync();
-      seg.size = position;
-    }
+  private recoveryContext(): RecoveryContext {
+    return {
+      fs: this.deps.fs,
+      logger: this.log,
+      indexIntervalBytes: this.cfg.indexIntervalBytes,
+      epochs: this.epochs,
+    };
   }
 
   private async writePartitionMetadata(topicId: string): Promise<void> {
@@ -994,6 +939,8 @@ export class FileLog implements PartitionLog {
       log_end_offset: this.next,
     });
     for (const item of this.queue.splice(0)) item.reject(this.offline);
+    for (const w of this.syncWaiters.splice(0))
+      for (const item of w.items) item.reject(this.offline);
     return this.offline;
   }
 }
@@ -1005,13 +952,6 @@ function resultOf(plan: AppendPlan): AppendResult {
     maxTimestamp: plan.maxTimestamp,
     batchCount: plan.batchCount,
   };
-}
-
-function corrupt(log: FileLog, seg: Segment, position: number, what: string): StorageError {
-  return new StorageError(
-    "corrupt_batch",
-    `${log.topic}-${log.partition} segment ${seg.baseOffset} at byte ${position}: ${what}`,
-  );
 }
 
 function noop(): void {}

@@ -4,8 +4,10 @@
  * leaves the log (retention, truncation, compaction swap) is retired: its file handle is
  * closed once the last in-flight read releases it.
  */
-import { offsetFileStem } from "../offset.ts";
+
+import type { AbortedTransaction } from "../engine.ts";
 import { type DiskFile, type FileSystem, joinPath } from "../fs.ts";
+import { offsetFileStem } from "../offset.ts";
 import { OffsetIndex, TimeIndex } from "./indexes.ts";
 
 export class Segment {
@@ -20,6 +22,8 @@ export class Segment {
   bytesSinceIndexEntry = 0;
   readers = 0;
   retired = false;
+  /** Aborted transactions whose marker is in this segment (its .txnindex). */
+  aborted: AbortedTransaction[] = [];
   private closePending = false;
 
   constructor(
@@ -40,6 +44,9 @@ export class Segment {
   }
   get timeIndexPath(): string {
     return segmentPath(this.dir, this.baseOffset, ".timeindex");
+  }
+  get txnIndexPath(): string {
+    return segmentPath(this.dir, this.baseOffset, ".txnindex");
   }
 
   /** Accounts for one batch written at `position` (Kafka's LogSegment.append bookkeeping). */

@@ -7,8 +7,9 @@ import { RecordBatchHeader } from "../../protocol/records/batch-header.ts";
 import { assert } from "../assert.ts";
 import { planAppend } from "../batches.ts";
 import type { Clock } from "../clock.ts";
-import { compactBatches, type CompactionInput } from "../compaction.ts";
+import { type CompactionInput, compactBatches } from "../compaction.ts";
 import type {
+  AbortedTransaction,
   AppendOptions,
   AppendResult,
   CompactionResult,
@@ -21,12 +22,13 @@ import type {
   RetentionResult,
   TimestampLookup,
 } from "../engine.ts";
-import { StorageError } from "../errors.ts";
+import { outOfRange, StorageError } from "../errors.ts";
 import { LeaderEpochCache } from "../leader-epoch-cache.ts";
 import type { LogConfig } from "../log-config.ts";
 import { type Offset, toOffset } from "../offset.ts";
-import { findInBatch } from "../timestamp-lookup.ts";
 import { retentionCutoff } from "../retention.ts";
+import { findInBatch } from "../timestamp-lookup.ts";
+import { overlapping } from "../txn-index.ts";
 
 interface MemBatch {
   base: number;
@@ -50,6 +52,7 @@ export class MemoryLog implements PartitionLog {
   private firstUnstable: number | null = null;
   private readonly epochs = new LeaderEpochCache();
   private snapshots: ProducerSnapshot[] = [];
+  private aborted: AbortedTransaction[] = [];
   private closed = false;
   private cleanedUpTo = 0;
 
@@ -160,6 +163,7 @@ export class MemoryLog implements PartitionLog {
     this.hw = Math.min(this.hw, this.next);
     this.epochs.truncateFromEnd(offset);
     this.snapshots = this.snapshots.filter((s) => s.offset <= offset);
+    this.aborted = this.aborted.filter((t) => t.lastOffset < offset);
     this.cleanedUpTo = Math.min(this.cleanedUpTo, offset);
     return Promise.resolve();
   }
@@ -196,6 +200,21 @@ export class MemoryLog implements PartitionLog {
   }
   epochEntries(): readonly EpochEntry[] {
     return this.epochs.list();
+  }
+
+  async recordAbortedTransaction(txn: AbortedTransaction): Promise<void> {
+    this.usable();
+    assert(txn.lastOffset < this.next, "aborted transaction marker beyond the log end");
+    if (
+      this.aborted.some((t) => t.producerId === txn.producerId && t.lastOffset === txn.lastOffset)
+    ) {
+      return;
+    }
+    this.aborted.push({ ...txn });
+  }
+
+  abortedTransactions(fromOffset: Offset, toOffset: Offset): AbortedTransaction[] {
+    return overlapping(this.aborted, fromOffset, toOffset);
   }
 
   async saveProducerSnapshot(snapshot: ProducerSnapshot): Promise<void> {
@@ -301,6 +320,8 @@ export class MemoryLog implements PartitionLog {
     while (this.segments.length > 1 && this.segments[1]!.baseOffset <= offset) {
       this.segments.shift();
     }
+    // Like Kafka's .txnindex, entries go with the segment holding their marker.
+    this.aborted = this.aborted.filter((t) => t.lastOffset >= this.segments[0]!.baseOffset);
     this.epochs.truncateFromStart(offset as Offset);
   }
 
@@ -324,13 +345,6 @@ export class MemoryLog implements PartitionLog {
   private usable(): void {
     if (this.closed) throw new StorageError("closed", `log ${this.topic}-${this.partition} closed`);
   }
-}
-
-export function outOfRange(offset: number, start: number, end: number): StorageError {
-  return new StorageError(
-    "offset_out_of_range",
-    `offset ${offset} is outside the log range [${start}, ${end}]`,
-  );
 }
 
 function concat(parts: readonly Uint8Array[], total: number): Uint8Array {

@@ -28,6 +28,9 @@ export class FaultyFileSystem implements FileSystem {
   plan: FaultPlan = {};
   /** Bytes written through this filesystem, all files. */
   bytesWritten = 0;
+  /** fdatasync and write calls on segment files (`*.log`). */
+  fileSyncs = 0;
+  writeCalls = 0;
 
   constructor(private readonly inner: FileSystem) {}
 
@@ -110,6 +113,7 @@ class FaultyDiskFile implements DiskFile {
   }
 
   async write(chunks: readonly Uint8Array[], position: number): Promise<void> {
+    if (this.path.endsWith(".log")) this.fs.writeCalls++;
     const total = chunks.reduce((n, c) => n + c.length, 0);
     const allowed = this.fs.allowance(this.path, total);
     if (allowed === null) {
@@ -131,6 +135,7 @@ class FaultyDiskFile implements DiskFile {
 
   datasync(): Promise<void> {
     this.fs.failSync(this.path);
+    if (this.path.endsWith(".log")) this.fs.fileSyncs++;
     return this.inner.datasync();
   }
   truncate(size: number): Promise<void> {

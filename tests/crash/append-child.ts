@@ -11,7 +11,7 @@ import { FileEngine } from "../../storage/file/file-engine.ts";
 import { toOffset } from "../../storage/offset.ts";
 import { nodeFileSystem } from "../../storage/runtime/node-fs.ts";
 import { systemClock } from "../../storage/runtime/system.ts";
-import { CRASH_LOG_CONFIG, crashBatch, CRASH_TOPIC } from "./crash-batches.ts";
+import { CRASH_LOG_CONFIG, CRASH_TOPIC, crashBatch } from "./crash-batches.ts";
 
 const dataDir = process.argv[2];
 const runId = Number(process.argv[3] ?? 0);

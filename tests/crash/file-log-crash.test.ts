@@ -5,7 +5,15 @@
  * the restart, as a crash in the middle of a disk write would.
  */
 import { expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RecordBatchHeader, validateBatch } from "../../protocol/records/batch-header.ts";
@@ -61,9 +69,14 @@ async function runChild(dir: string, run: number, killAfterMs: number): Promise<
 }
 
 /** Damages the tail of the newest segment; returns the file offset damage starts at. */
-function damageTail(dir: string, random: () => number): { segmentBase: number; from: number } | null {
+function damageTail(
+  dir: string,
+  random: () => number,
+): { segmentBase: number; from: number } | null {
   const pdir = join(dir, `${CRASH_TOPIC}-0`);
-  const logs = readdirSync(pdir).filter((n) => n.endsWith(".log")).sort();
+  const logs = readdirSync(pdir)
+    .filter((n) => n.endsWith(".log"))
+    .sort();
   const last = logs.at(-1);
   if (last === undefined) return null;
   const path = join(pdir, last);
@@ -131,7 +144,8 @@ test(`acknowledged batches survive ${RUNS} SIGKILLs byte-identical`, async () =>
       // Damage cuts the log at the first damaged batch: acks from there on are gone, the
       // rest must be intact. Without damage, every ack is below the log end.
       const live = damage === null ? acks : acks.filter((a) => a.offset < end);
-      if (damage !== null) allAcks.splice(0, allAcks.length, ...allAcks.filter((a) => a.offset < end));
+      if (damage !== null)
+        allAcks.splice(0, allAcks.length, ...allAcks.filter((a) => a.offset < end));
       // Acknowledged batches of this run and a sample of older ones are byte-identical.
       const older = allAcks.filter(() => random() < 0.02);
       for (const ack of [...live, ...older]) {
@@ -152,7 +166,9 @@ test(`acknowledged batches survive ${RUNS} SIGKILLs byte-identical`, async () =>
       else await engine.abandon();
     }
     expect(allAcks.length).toBeGreaterThan(RUNS);
-    console.log(`crash test: seed ${seed}, ${RUNS} kills, ${torn} torn tails, ${allAcks.length} acks verified`);
+    console.log(
+      `crash test: seed ${seed}, ${RUNS} kills, ${torn} torn tails, ${allAcks.length} acks verified`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Reader } from "../../protocol/codec/reader.ts";
 import { ErrorCode } from "../../protocol/errors.ts";
 import { decodeResponseFrame, encodeRequestFrame } from "../../protocol/messages/frame.ts";
-import { ApiKey } from "../../protocol/messages/generated/apis.ts";
 import { decodeApiVersionsResponse } from "../../protocol/messages/generated/api-versions.ts";
+import { ApiKey } from "../../protocol/messages/generated/apis.ts";
 import { type BrokerProcess, removeDir, startBrokerProcess } from "../helpers/broker-process.ts";
 import { connectRaw, sized } from "../helpers/raw-client.ts";
 
@@ -95,7 +95,20 @@ describe("bad input", () => {
   test("ApiVersions in a version from the future gets UNSUPPORTED_VERSION and our ranges (KIP-511)", async () => {
     const client = await connectRaw(broker.port);
     // Header v2 (flexible): key 18, version 99, correlation 42, client id "future", no tags.
-    const body = new Uint8Array([0, 18, 0, 99, 0, 0, 0, 42, 0, 6, ...new TextEncoder().encode("future"), 0]);
+    const body = new Uint8Array([
+      0,
+      18,
+      0,
+      99,
+      0,
+      0,
+      0,
+      42,
+      0,
+      6,
+      ...new TextEncoder().encode("future"),
+      0,
+    ]);
     client.send(sized(body));
     const frame = await client.nextFrame();
     expect(frame).not.toBeNull();

@@ -27,8 +27,16 @@ describe("broker start-up", () => {
 
   test("a data dir owned by another broker id is refused with a clear error", async () => {
     const dir = tempDataDir();
-    writeFileSync(join(dir, "meta.properties"), "version=1\ncluster.id=abcdefghijklmnopqrstuv\nnode.id=7\n");
-    const { code, output } = await runBrokerExpectingFailure(["--data-dir", dir, "--broker-port", "0"]);
+    writeFileSync(
+      join(dir, "meta.properties"),
+      "version=1\ncluster.id=abcdefghijklmnopqrstuv\nnode.id=7\n",
+    );
+    const { code, output } = await runBrokerExpectingFailure([
+      "--data-dir",
+      dir,
+      "--broker-port",
+      "0",
+    ]);
     expect(code).not.toBe(0);
     expect(output).toContain("belongs to node.id=7, but this broker is broker_id=1");
     removeDir(dir);
@@ -39,7 +47,12 @@ describe("broker start-up", () => {
     const dir = tempDataDir();
     const file = join(dir, "not-a-dir");
     writeFileSync(file, "");
-    const { code, output } = await runBrokerExpectingFailure(["--data-dir", join(file, "data"), "--broker-port", "0"]);
+    const { code, output } = await runBrokerExpectingFailure([
+      "--data-dir",
+      join(file, "data"),
+      "--broker-port",
+      "0",
+    ]);
     expect(code).not.toBe(0);
     expect(output).toMatch(/cannot create data dir .*not-a-dir\/data/);
     removeDir(dir);
@@ -52,7 +65,12 @@ describe("broker start-up", () => {
     // chmod does not stop root, so make the write probe's path unusable instead.
     const probe = join(dir, ".write-probe");
     Bun.spawnSync(["mkdir", "-p", join(probe, "blocker")]);
-    const { code, output } = await runBrokerExpectingFailure(["--data-dir", dir, "--broker-port", "0"]);
+    const { code, output } = await runBrokerExpectingFailure([
+      "--data-dir",
+      dir,
+      "--broker-port",
+      "0",
+    ]);
     expect(code).not.toBe(0);
     expect(output).toContain("is not writable");
     removeDir(dir);

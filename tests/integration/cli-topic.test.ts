@@ -210,7 +210,7 @@ describe("offset list, cluster describe, health", () => {
   test("offset list shows earliest and latest per partition", async () => {
     await cli(["topic", "create", "counted", "-p", "2"]);
     await cli(["topic", "produce", "counted", "--partition", "1"], "x\ny\n");
-    const j = json<{ partitions: { partition: number; earliest: number; latest: number }[] }>(
+    const j = json<{ partitions: { topic: string; partition: number; earliest: number; latest: number }[] }>(
       await cli(["offset", "list", "--topic", "counted", "--format", "json"]),
     );
     expect(j.partitions).toEqual([
@@ -229,7 +229,7 @@ describe("offset list, cluster describe, health", () => {
     const j = json<{
       clusterId: string;
       controllerId: number;
-      brokers: { nodeId: number; port: number }[];
+      brokers: { nodeId: number; host: string; port: number; rack: string | null }[];
     }>(await cli(["cluster", "describe", "--format", "json"]));
     expect(j.clusterId.length).toBeGreaterThan(0);
     expect(j.brokers).toEqual([{ nodeId: 1, host: "127.0.0.1", port: broker.port, rack: null }]);

@@ -3,9 +3,9 @@
  * and the file engine alike (and, for the file engine, again after a restart).
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { iterateRecords } from "../../../protocol/records/batch.ts";
 import { RecordBatchHeader } from "../../../protocol/records/batch-header.ts";
 import { buildControlBatch } from "../../../protocol/records/control.ts";
-import { iterateRecords } from "../../../protocol/records/batch.ts";
 import { validateRecordsForTopic } from "../../../storage/compacted-validation.ts";
 import type { PartitionLog } from "../../../storage/engine.ts";
 import { isStorageError } from "../../../storage/errors.ts";
@@ -88,7 +88,9 @@ for (const [name, makeHarness] of HARNESSES) {
       const a = makeBatch({ count: 3 });
       const b = makeBatch({ count: 2 });
       const [ra, rb] = await Promise.all([log.append(a, write), log.append(b, sync)]);
-      expect([ra.firstOffset, ra.lastOffset, rb.firstOffset, rb.lastOffset]).toEqual([0, 2, 3, 4]);
+      expect([ra.firstOffset, ra.lastOffset, rb.firstOffset, rb.lastOffset].map(Number)).toEqual([
+        0, 2, 3, 4,
+      ]);
       expect(log.logEndOffset()).toBe(o(5));
       await nowAndAfterRestart(log, async (l) => {
         const r = await l.read(o(0), 1 << 20);
@@ -150,9 +152,9 @@ for (const [name, makeHarness] of HARNESSES) {
       expect(log.logEndOffset()).toBe(o(12));
       const again = makeBatch({ count: 1 });
       new RecordBatchHeader(again, 0).setBaseOffset(11);
-      await expect(log.append(again, { assignOffsets: false, durability: "write" })).rejects.toThrow(
-        /offsets only grow/,
-      );
+      await expect(
+        log.append(again, { assignOffsets: false, durability: "write" }),
+      ).rejects.toThrow(/offsets only grow/);
       const r = await log.read(o(0), 1 << 20);
       expect(splitBatches(r.records).map((x) => x.base)).toEqual([10]);
     });
@@ -243,11 +245,37 @@ for (const [name, makeHarness] of HARNESSES) {
       await log.saveProducerSnapshot({ offset: o(4), bytes: new Uint8Array([3, 4, 5]) });
       expect(log.latestProducerSnapshot()?.offset).toBe(o(4));
       await nowAndAfterRestart(log, async (l) => {
-        expect(l.latestProducerSnapshot()).toEqual({ offset: o(4), bytes: new Uint8Array([3, 4, 5]) });
+        expect(l.latestProducerSnapshot()).toEqual({
+          offset: o(4),
+          bytes: new Uint8Array([3, 4, 5]),
+        });
       });
       const l2 = h.restart === null ? log : await openLog(h.engine);
       await l2.truncateTo(o(3));
       expect(l2.latestProducerSnapshot()).toEqual({ offset: o(2), bytes: new Uint8Array([1, 2]) });
+    });
+
+    test("aborted transactions are kept for read_committed fetches, persistently", async () => {
+      const log = await openLog(h.engine, config({ segmentBytes: 300 }));
+      for (let i = 0; i < 6; i++) await log.append(makeBatch({ count: 2, valueBytes: 60 }), write);
+      const txn = (pid: number, first: number, last: number) => ({
+        producerId: pid,
+        firstOffset: o(first),
+        lastOffset: o(last),
+        lastStableOffset: o(first),
+      });
+      await log.recordAbortedTransaction(txn(7, 1, 4));
+      await log.recordAbortedTransaction(txn(8, 6, 9));
+      await log.recordAbortedTransaction(txn(7, 1, 4)); // re-recorded after a restart: no-op
+      await nowAndAfterRestart(log, async (l) => {
+        expect(l.abortedTransactions(o(0), o(12)).map((t) => t.producerId)).toEqual([7, 8]);
+        expect(l.abortedTransactions(o(5), o(6)).map((t) => t.producerId)).toEqual([]);
+        expect(l.abortedTransactions(o(5), o(7)).map((t) => t.producerId)).toEqual([8]);
+        expect(l.abortedTransactions(o(4), o(5))).toEqual([txn(7, 1, 4)]);
+      });
+      const l2 = h.restart === null ? log : await openLog(h.engine, log.config());
+      await l2.truncateTo(o(8));
+      expect(l2.abortedTransactions(o(0), o(12)).map((t) => t.producerId)).toEqual([7]);
     });
 
     test("segments roll by segment.bytes, segment.ms and on request", async () => {
@@ -271,7 +299,10 @@ for (const [name, makeHarness] of HARNESSES) {
       const cfg = config({ segmentBytes: 250, retentionBytes: 400, retentionMs: -1 });
       const log = await openLog(h.engine, cfg);
       for (let i = 0; i < 6; i++) {
-        await log.append(makeBatch({ count: 1, valueBytes: 100, timestamp: h.clock.nowMs() }), write);
+        await log.append(
+          makeBatch({ count: 1, valueBytes: 100, timestamp: h.clock.nowMs() }),
+          write,
+        );
       }
       expect(log.segmentCount()).toBe(6);
       expect((await log.applyRetention()).deletedSegments).toBe(0); // HW is 0
@@ -305,10 +336,19 @@ for (const [name, makeHarness] of HARNESSES) {
       });
       const log = await openLog(h.engine, cfg);
       const now = h.clock.nowMs();
-      await log.append(makeBatch({ keys: ["a", "b"], values: ["a1", "b1"], timestamp: now }), write);
-      await log.append(makeBatch({ keys: ["a", "c"], values: ["a2", "c1"], timestamp: now }), write);
+      await log.append(
+        makeBatch({ keys: ["a", "b"], values: ["a1", "b1"], timestamp: now }),
+        write,
+      );
+      await log.append(
+        makeBatch({ keys: ["a", "c"], values: ["a2", "c1"], timestamp: now }),
+        write,
+      );
       await log.append(makeBatch({ keys: ["b"], values: [null], timestamp: now }), write); // tombstone
-      await log.append(makeBatch({ keys: ["c", "d"], values: ["c2", "d1"], timestamp: now }), write);
+      await log.append(
+        makeBatch({ keys: ["c", "d"], values: ["c2", "d1"], timestamp: now }),
+        write,
+      );
       await log.append(makeBatch({ keys: ["z"], values: ["active"], timestamp: now }), write);
       log.updateHighWatermark(log.logEndOffset());
       const result = await log.compact({ force: true });
@@ -359,7 +399,8 @@ for (const [name, makeHarness] of HARNESSES) {
     test("compaction stops at the first unstable offset and at the HW", async () => {
       const cfg = config({ cleanupPolicy: { compact: true, delete: false }, segmentBytes: 1 });
       const log = await openLog(h.engine, cfg);
-      for (const v of ["1", "2", "3", "4"]) await log.append(makeBatch({ keys: ["k"], values: [v] }), write);
+      for (const v of ["1", "2", "3", "4"])
+        await log.append(makeBatch({ keys: ["k"], values: [v] }), write);
       log.updateHighWatermark(o(1));
       expect((await log.compact({ force: true }))?.removedRecords ?? 0).toBe(0);
       log.updateHighWatermark(log.logEndOffset());
@@ -389,7 +430,13 @@ for (const [name, makeHarness] of HARNESSES) {
         configs: { "cleanup.policy": "compact" },
       });
       await rejectsWith(
-        md.createTopic({ name: "orders", id: "x", partitions: 1, replicationFactor: 1, configs: {} }),
+        md.createTopic({
+          name: "orders",
+          id: "x",
+          partitions: 1,
+          replicationFactor: 1,
+          configs: {},
+        }),
         "topic_exists",
       );
       await rejectsWith(
@@ -404,7 +451,13 @@ for (const [name, makeHarness] of HARNESSES) {
       );
       await md.setPartitionCount("orders", 5);
       await md.setTopicConfigs("orders", { "retention.ms": "1000" });
-      await md.createTopic({ name: "gone", id: "AAAAAAAAAAAAAAAAAAAAAw", partitions: 1, replicationFactor: 1, configs: {} });
+      await md.createTopic({
+        name: "gone",
+        id: "AAAAAAAAAAAAAAAAAAAAAw",
+        partitions: 1,
+        replicationFactor: 1,
+        configs: {},
+      });
       await md.deleteTopic("gone");
       const check = (store: typeof md) => {
         expect(store.topic("orders")).toEqual({

@@ -4,7 +4,14 @@
  * the rest keep working.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { PartitionLog } from "../../../storage/engine.ts";
 import { isStorageError } from "../../../storage/errors.ts";
@@ -14,14 +21,25 @@ import { toOffset } from "../../../storage/offset.ts";
 import { nodeFileSystem } from "../../../storage/runtime/node-fs.ts";
 import { FaultyFileSystem } from "../../../storage/testing/faulty-fs.ts";
 import { ManualClock } from "../../../storage/testing/manual-clock.ts";
-import { type CapturedLine, captureLogger, config, makeBatch, splitBatches, TOPIC_ID, tempDir } from "./helpers.ts";
+import {
+  type CapturedLine,
+  captureLogger,
+  config,
+  makeBatch,
+  splitBatches,
+  TOPIC_ID,
+  tempDir,
+} from "./helpers.ts";
 
 const o = toOffset;
 const sync = { assignOffsets: true, durability: "sync" } as const;
 const SEG0 = "00000000000000000000";
 
 const dirs: Array<{ remove(): void }> = [];
-afterEach(() => {
+const engines: FileEngine[] = [];
+afterEach(async () => {
+  // Engines a test left open stand for crashed processes: drop their handles.
+  for (const e of engines.splice(0)) await e.abandon();
   for (const d of dirs.splice(0)) d.remove();
 });
 
@@ -31,8 +49,8 @@ function setup(fs: FileSystem = nodeFileSystem) {
   const clock = new ManualClock();
   const lines: CapturedLine[] = [];
   const { logger } = captureLogger(lines);
-  const open = () =>
-    FileEngine.open({
+  const open = async () => {
+    const engine = await FileEngine.open({
       dataDir: dir.path,
       fs,
       clock,
@@ -41,6 +59,9 @@ function setup(fs: FileSystem = nodeFileSystem) {
       nodeId: 1,
       maintenanceIntervalMs: 0,
     });
+    engines.push(engine);
+    return engine;
+  };
   const openLog = (engine: FileEngine, partition = 0, cfg = config()) =>
     engine.openLog({ topic: "events", partition, topicId: TOPIC_ID, config: cfg });
   return { dir: dir.path, clock, lines, open, openLog };
@@ -56,10 +77,21 @@ describe("file engine layout", () => {
     const s = setup();
     const engine = await s.open();
     const log = await s.openLog(engine, 0, config({ segmentBytes: 400, indexIntervalBytes: 0 }));
-    for (let i = 0; i < 4; i++) await log.append(makeBatch({ count: 2, valueBytes: 50 }), { ...sync, leaderEpoch: 3 });
+    for (let i = 0; i < 4; i++)
+      await log.append(makeBatch({ count: 2, valueBytes: 50 }), { ...sync, leaderEpoch: 3 });
     log.updateHighWatermark(log.logEndOffset());
+    await log.recordAbortedTransaction({
+      producerId: 9,
+      firstOffset: o(0),
+      lastOffset: o(1),
+      lastStableOffset: o(0),
+    });
     await engine.close();
     const pdir = join(s.dir, "events-0");
+    // .txnindex: Kafka's 34-byte AbortedTxn entries in the segment holding the marker.
+    const txnIndex = readFileSync(join(pdir, `${SEG0}.txnindex`));
+    expect(txnIndex.length).toBe(34);
+    expect([txnIndex.readInt16BE(0), Number(txnIndex.readBigInt64BE(2))]).toEqual([0, 9]);
     const names = readdirSync(pdir).sort();
     expect(names).toContain(`${SEG0}.log`);
     expect(names).toContain(`${SEG0}.index`);
@@ -69,7 +101,9 @@ describe("file engine layout", () => {
     expect(readFileSync(join(pdir, "partition.metadata"), "utf8")).toBe(
       `version: 0\ntopic_id: ${TOPIC_ID}\n`,
     );
-    expect(readFileSync(join(s.dir, "replication-offset-checkpoint"), "utf8")).toBe("0\n1\nevents 0 8\n");
+    expect(readFileSync(join(s.dir, "replication-offset-checkpoint"), "utf8")).toBe(
+      "0\n1\nevents 0 8\n",
+    );
     expect(readFileSync(join(s.dir, "meta.properties"), "utf8")).toContain("cluster.id=c1");
     expect(existsSync(join(s.dir, ".kafka_cleanshutdown"))).toBe(true);
     // .index: relative offset int32 + position int32, big-endian, one per batch after the first.
@@ -140,7 +174,9 @@ describe("file engine crash recovery", () => {
 
   test("garbage appended after the last batch (a torn length field) is removed", async () => {
     const { log } = await crashedWithTail((path) => {
-      writeFileSync(path, new Uint8Array([0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 0, 0, 0, 1, 2]), { flag: "a" });
+      writeFileSync(path, new Uint8Array([0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 0, 0, 0, 1, 2]), {
+        flag: "a",
+      });
     });
     expect((await readAllBatches(log)).length).toBe(5);
     expect(log.logEndOffset()).toBe(o(15));
@@ -155,14 +191,22 @@ describe("file engine disk faults", () => {
     const p0 = await s.openLog(engine, 0);
     const p1 = await s.openLog(engine, 1);
     const acked = [];
-    for (let i = 0; i < 3; i++) acked.push((await p0.append(makeBatch({ count: 2 }), sync)).firstOffset);
+    for (let i = 0; i < 3; i++)
+      acked.push((await p0.append(makeBatch({ count: 2 }), sync)).firstOffset);
     faulty.arm({ write: { code: "ENOSPC", match: /events-0\/.*\.log$/, afterBytes: 30 } });
     const failed = await p0.append(makeBatch({ count: 2 }), sync).catch((e: unknown) => e);
     expect(isStorageError(failed, "storage_offline")).toBe(true);
     expect(p0.isOffline()).toBe(true);
     const later = await p0.read(o(0), 1000).catch((e: unknown) => e);
     expect(isStorageError(later, "storage_offline")).toBe(true);
-    expect(s.lines.some((l) => l.level === "error" && l.msg === "partition offline after I/O error" && l.fields.errno === "ENOSPC")).toBe(true);
+    expect(
+      s.lines.some(
+        (l) =>
+          l.level === "error" &&
+          l.msg === "partition offline after I/O error" &&
+          l.fields.errno === "ENOSPC",
+      ),
+    ).toBe(true);
     // The other partition keeps serving.
     expect((await p1.append(makeBatch(), sync)).firstOffset).toBe(o(0));
     expect((await p1.read(o(0), 1000)).batchCount).toBe(1);
@@ -199,7 +243,9 @@ describe("file engine disk faults", () => {
     const log = await s.openLog(engine);
     await log.append(makeBatch({ count: 4 }), sync);
     faulty.arm({ write: { code: "EIO", match: /\.log$/, afterBytes: 100 } });
-    const group = await Promise.allSettled([1, 2, 3].map(() => log.append(makeBatch({ count: 2, valueBytes: 80 }), sync)));
+    const group = await Promise.allSettled(
+      [1, 2, 3].map(() => log.append(makeBatch({ count: 2, valueBytes: 80 }), sync)),
+    );
     expect(group.every((r) => r.status === "rejected")).toBe(true);
     faulty.disarm();
     const restarted = await s.open();

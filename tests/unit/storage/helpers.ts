@@ -2,8 +2,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RecordBatchHeader } from "../../../protocol/records/batch-header.ts";
 import { buildRecordBatch } from "../../../protocol/records/batch.ts";
+import { RecordBatchHeader } from "../../../protocol/records/batch-header.ts";
 import type { RecordInput } from "../../../protocol/records/record.ts";
 import type { PartitionLog, StorageEngine } from "../../../storage/engine.ts";
 import { FileEngine } from "../../../storage/file/file-engine.ts";
@@ -34,9 +34,7 @@ export function makeBatch(spec: BatchSpec = {}): Uint8Array {
   const records: RecordInput[] = [];
   for (let i = 0; i < count; i++) {
     const key = spec.keys ? spec.keys[i] : `k${i}`;
-    const value = spec.values
-      ? spec.values[i]
-      : "v".repeat(spec.valueBytes ?? 10) + String(i);
+    const value = spec.values ? spec.values[i] : "v".repeat(spec.valueBytes ?? 10) + String(i);
     records.push({
       key: key === null || key === undefined ? null : encoder.encode(key),
       value: value === null || value === undefined ? null : encoder.encode(value),
@@ -53,12 +51,18 @@ export function makeBatch(spec: BatchSpec = {}): Uint8Array {
 }
 
 /** Splits a read result into its batches' [baseOffset, lastOffset, bytes]. */
-export function splitBatches(records: Uint8Array): Array<{ base: number; last: number; bytes: Uint8Array }> {
+export function splitBatches(
+  records: Uint8Array,
+): Array<{ base: number; last: number; bytes: Uint8Array }> {
   const out: Array<{ base: number; last: number; bytes: Uint8Array }> = [];
   let pos = 0;
   while (pos < records.length) {
     const h = new RecordBatchHeader(records, pos);
-    out.push({ base: h.baseOffset, last: h.lastOffset, bytes: records.subarray(pos, pos + h.sizeInBytes) });
+    out.push({
+      base: h.baseOffset,
+      last: h.lastOffset,
+      bytes: records.subarray(pos, pos + h.sizeInBytes),
+    });
     pos += h.sizeInBytes;
   }
   return out;
@@ -125,7 +129,11 @@ export const HARNESSES: ReadonlyArray<[string, () => Promise<EngineHarness>]> = 
 
 export const TOPIC_ID = "AAAAAAAAAAAAAAAAAAAAAQ";
 
-export function openLog(engine: StorageEngine, cfg: LogConfig = config(), partition = 0): Promise<PartitionLog> {
+export function openLog(
+  engine: StorageEngine,
+  cfg: LogConfig = config(),
+  partition = 0,
+): Promise<PartitionLog> {
   return engine.openLog({ topic: "events", partition, topicId: TOPIC_ID, config: cfg });
 }
 

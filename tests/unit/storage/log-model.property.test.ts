@@ -7,7 +7,14 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import type { PartitionLog } from "../../../storage/engine.ts";
 import { toOffset } from "../../../storage/offset.ts";
-import { config, type EngineHarness, HARNESSES, makeBatch, openLog, splitBatches } from "./helpers.ts";
+import {
+  config,
+  type EngineHarness,
+  HARNESSES,
+  makeBatch,
+  openLog,
+  splitBatches,
+} from "./helpers.ts";
 
 type Op =
   | { kind: "append"; count: number; valueBytes: number; sync: boolean; concurrent: number }

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { silentLogger } from "../../../../broker/logger.ts";
 import { Connection, type ConnectionOptions } from "../../../../broker/network/connection.ts";
 import type { ConnectionIo, FrameOutcome } from "../../../../broker/network/transport.ts";
-import { ManualClock } from "../manual-clock.ts";
+import { ManualClock } from "../../../../storage/testing/manual-clock.ts";
 
 function sized(body: number[]): Uint8Array {
   const out = new Uint8Array(4 + body.length);

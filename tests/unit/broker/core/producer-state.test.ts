@@ -1,0 +1,44 @@
+import { describe, expect, test } from "bun:test";
+import {
+  decodeProducerSnapshot,
+  encodeProducerSnapshot,
+  ProducerStateTable,
+} from "../../../../broker/core/producer-state.ts";
+
+describe("producer state", () => {
+  test("a producer never seen may start anywhere; a new epoch must start at 0", () => {
+    const t = new ProducerStateTable();
+    expect(t.check({ producerId: 7, epoch: 0, firstSeq: 42, count: 1 }).kind).toBe("append");
+    t.record({ producerId: 7, epoch: 0, firstSeq: 42, count: 1 }, 0, 0);
+    expect(t.check({ producerId: 7, epoch: 1, firstSeq: 3, count: 1 })).toEqual({
+      kind: "out_of_order",
+      expected: 0,
+    });
+    expect(t.check({ producerId: 7, epoch: 1, firstSeq: 0, count: 1 }).kind).toBe("append");
+  });
+
+  test("sequences wrap from Int32.MAX to 0", () => {
+    const t = new ProducerStateTable();
+    t.record({ producerId: 1, epoch: 0, firstSeq: 2 ** 31 - 2, count: 2 }, 0, 0);
+    expect(t.check({ producerId: 1, epoch: 0, firstSeq: 0, count: 3 }).kind).toBe("append");
+  });
+
+  test("a snapshot restores every producer's epoch and recent batches", () => {
+    const t = new ProducerStateTable();
+    for (let i = 0; i < 7; i++)
+      t.record({ producerId: 5, epoch: 2, firstSeq: i * 3, count: 3 }, 100 + i * 3, 1000 + i);
+    t.record({ producerId: 9, epoch: 0, firstSeq: 0, count: 1 }, 200, 2000);
+    const restored = new ProducerStateTable();
+    restored.restore(decodeProducerSnapshot(encodeProducerSnapshot(t))!);
+    expect(restored.check({ producerId: 5, epoch: 2, firstSeq: 18, count: 3 })).toEqual({
+      kind: "duplicate",
+      firstOffset: 118,
+      lastOffset: 120,
+    });
+    expect(restored.check({ producerId: 5, epoch: 1, firstSeq: 21, count: 1 }).kind).toBe(
+      "invalid_epoch",
+    );
+    expect(restored.get(9)?.batches.length).toBe(1);
+    expect(decodeProducerSnapshot(new Uint8Array([99, 0, 0, 0, 0]))).toBeNull();
+  });
+});
