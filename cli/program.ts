@@ -7,6 +7,7 @@ import { brokerCommand } from "./broker.ts";
 import { clusterCommand } from "./cluster.ts";
 import { groupCommand } from "./group.ts";
 import { healthCommand } from "./health.ts";
+import { kvCommand } from "./kv.ts";
 import { offsetCommand } from "./offset.ts";
 import { topicCommand } from "./topic.ts";
 import { VERSION, versionCommand } from "./version.ts";
@@ -24,5 +25,6 @@ export function buildProgram(): Command {
   program.addCommand(offsetCommand());
   program.addCommand(clusterCommand());
   program.addCommand(healthCommand());
+  program.addCommand(kvCommand());
   return program;
 }

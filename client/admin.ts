@@ -377,7 +377,10 @@ export class Admin {
   }
 
   /** Committed offsets of a group (all partitions it has offsets for when `partitions` is null). */
-  async fetchOffsets(groupId: string, partitions: readonly TopicPartition[] | null = null): Promise<CommittedOffset[]> {
+  async fetchOffsets(
+    groupId: string,
+    partitions: readonly TopicPartition[] | null = null,
+  ): Promise<CommittedOffset[]> {
     const fetch = (tps: readonly TopicPartition[] | null) =>
       this.#cluster.retrying(async () => {
         const coordinator = await groupCoordinator(this.#cluster, groupId);

@@ -359,6 +359,16 @@ export class Cluster {
     this.#metadata.topics.delete(topic);
   }
 
+  /** Closes the connections of lanes starting with `prefix` (a closed consumer's). */
+  async closeLanes(prefix: string): Promise<void> {
+    for (const [key, p] of [...this.#conns]) {
+      if (!key.split("|")[1]?.startsWith(prefix)) continue;
+      this.#conns.delete(key);
+      const nc = await p.catch(() => null);
+      nc?.connection.close();
+    }
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     const all = [...this.#conns.values()];

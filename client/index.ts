@@ -84,6 +84,7 @@ export {
   type ConsumerRecord,
 } from "./consumer/consumer.ts";
 export { ClientError, type ClientErrorCode, isRetriable, KafkaError } from "./errors.ts";
+export * from "./kv/index.ts";
 export {
   type CommittedOffset,
   EARLIEST,

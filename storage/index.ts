@@ -28,6 +28,7 @@ export type {
   TopicPartitionRef,
 } from "./engine.ts";
 export { isStorageError, kafkaErrorCodeOf, StorageError, type StorageErrorCode } from "./errors.ts";
+export { newKafkaId } from "./ids.ts";
 export { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from "./leader-epoch-cache.ts";
 export {
   type BrokerLogSettings,

@@ -14,6 +14,7 @@ import {
 } from "../../protocol/records/batch-header.ts";
 import { RecordsError } from "../../protocol/records/errors.ts";
 import { upConvertMessageSet } from "../../protocol/records/legacy.ts";
+import { validateRecordsForTopic } from "../../storage/compacted-validation.ts";
 import type { Durability } from "../../storage/engine.ts";
 import { isStorageError, kafkaErrorCodeOf } from "../../storage/errors.ts";
 import type { PartitionState } from "./partition.ts";
@@ -60,6 +61,8 @@ export function appendToPartition(
   raw: Uint8Array | null,
   durability: Durability,
   nowMs: number,
+  /** The Produce version, for its format rules; null for the broker's own writes. */
+  apiVersion: number | null = null,
 ): PartitionAppendResult | Promise<PartitionAppendResult> {
   const log = partition.log;
   if (log.isOffline()) return failed(ErrorCode.KAFKA_STORAGE_ERROR, "partition is offline");
@@ -72,8 +75,21 @@ export function appendToPartition(
   let scan: ReturnType<typeof scanBatches>;
   try {
     scan = scanBatches(records);
-    if (scan.partial !== null)
+    if (scan.partial !== null) {
       return failed(ErrorCode.CORRUPT_MESSAGE, "truncated batch", logStart);
+    }
+    // As Kafka: from Produce v3 a partition's records are exactly one v2 batch.
+    if (
+      apiVersion !== null &&
+      apiVersion >= 3 &&
+      (scan.batches.length !== 1 || scan.batches[0]!.magic !== CURRENT_MAGIC)
+    ) {
+      return failed(
+        ErrorCode.INVALID_RECORD,
+        `Produce v${apiVersion} needs exactly one record batch of magic 2`,
+        logStart,
+      );
+    }
     if (scan.batches.some((b) => b.magic < CURRENT_MAGIC)) {
       // Old producers (Produce v0–v2) send MessageSet v0/v1: stored as one v2 batch.
       if (scan.batches.some((b) => b.magic >= CURRENT_MAGIC)) {
@@ -122,6 +138,13 @@ export function appendToPartition(
         },
       });
     }
+  }
+  // Compacted topics refuse keyless records (Kafka's check); decodes keys, so only there.
+  const keyless = validateRecordsForTopic(records, config);
+  if (keyless !== null) {
+    return failed(kafkaErrorCodeOf(keyless.code), keyless.message, logStart, [
+      { batchIndex: 0, batchIndexErrorMessage: keyless.message },
+    ]);
   }
   // Idempotence: Kafka's producers send one batch per partition per request, so a
   // duplicate is a whole request's worth; anything else in doubt is refused.

@@ -80,7 +80,11 @@ export function uniformAssign(spec: AssignmentSpec): Map<string, TopicAssignment
   const count = new Map<string, number>(members.map((m) => [m.memberId, 0]));
   const owner = new Map<string, string>(); // "topic:p" → member
   const subscribers = new Map<string, AssignorMember[]>();
-  for (const t of spec.topics.keys()) subscribers.set(t, members.filter((m) => m.topics.has(t)));
+  for (const t of spec.topics.keys())
+    subscribers.set(
+      t,
+      members.filter((m) => m.topics.has(t)),
+    );
   // 1. Stickiness: keep current partitions that still exist and are subscribed; the
   //    balancing pass below takes away only what a fair spread requires.
   for (const m of members) {
@@ -97,7 +101,8 @@ export function uniformAssign(spec: AssignmentSpec): Map<string, TopicAssignment
   }
   // 2. The rest to the least-loaded eligible member; scarce topics first.
   const topics = [...spec.topics.keys()].sort(
-    (a, b) => (subscribers.get(a)!.length - subscribers.get(b)!.length) || (a < b ? -1 : a > b ? 1 : 0),
+    (a, b) =>
+      subscribers.get(a)!.length - subscribers.get(b)!.length || (a < b ? -1 : a > b ? 1 : 0),
   );
   for (const topic of topics) {
     const subs = subscribers.get(topic)!;
@@ -112,21 +117,34 @@ export function uniformAssign(spec: AssignmentSpec): Map<string, TopicAssignment
       count.set(best.memberId, count.get(best.memberId)! + 1);
     }
   }
-  // 3. Balance: move single partitions while an eligible pair differs by more than one.
-  for (let moved = true, rounds = 0; moved && rounds < 10_000; rounds++) {
-    moved = false;
-    for (const [key, from] of owner) {
-      const topic = key.slice(0, key.lastIndexOf(":"));
-      let to: AssignorMember | null = null;
-      for (const s of subscribers.get(topic)!) {
-        if (count.get(s.memberId)! < count.get(from)! - 1 && (to === null || count.get(s.memberId)! < count.get(to.memberId)!)) to = s;
+  // 3. Balance: the most loaded member gives one partition to the least loaded eligible
+  //    member while they differ by more than one. Donors are always maxima, so no
+  //    partition moves between members that were already balanced.
+  for (let rounds = 0; rounds < 100_000; rounds++) {
+    const donors = [...members].sort(
+      (a, b) => count.get(b.memberId)! - count.get(a.memberId)! || byId(a, b),
+    );
+    let moved = false;
+    for (const from of donors) {
+      const fromCount = count.get(from.memberId)!;
+      for (const [key, ownerId] of owner) {
+        if (ownerId !== from.memberId) continue;
+        const topic = key.slice(0, key.lastIndexOf(":"));
+        let to: AssignorMember | null = null;
+        for (const s of subscribers.get(topic)!) {
+          const c = count.get(s.memberId)!;
+          if (c < fromCount - 1 && (to === null || c < count.get(to.memberId)!)) to = s;
+        }
+        if (to === null) continue;
+        owner.set(key, to.memberId);
+        count.set(from.memberId, fromCount - 1);
+        count.set(to.memberId, count.get(to.memberId)! + 1);
+        moved = true;
+        break;
       }
-      if (to === null) continue;
-      owner.set(key, to.memberId);
-      count.set(from, count.get(from)! - 1);
-      count.set(to.memberId, count.get(to.memberId)! + 1);
-      moved = true;
+      if (moved) break;
     }
+    if (!moved) break;
   }
   for (const [key, memberId] of owner) {
     const at = key.lastIndexOf(":");

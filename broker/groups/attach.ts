@@ -50,7 +50,10 @@ export function topicCatalogOf(core: BrokerCore): TopicCatalog {
 }
 
 /** Opens (creating if needed) `__consumer_offsets`, replays it, and attaches the coordinator. */
-export async function startGroupCoordinator(core: BrokerCore, logger: Logger): Promise<GroupCoordinator> {
+export async function startGroupCoordinator(
+  core: BrokerCore,
+  logger: Logger,
+): Promise<GroupCoordinator> {
   const log = await CoreGroupLog.open(core, core.config.offsets_topic_num_partitions);
   const coordinator = new GroupCoordinator({
     clock: core.clock,

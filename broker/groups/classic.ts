@@ -65,8 +65,12 @@ export function joinClassicGroup(
   req: JoinRequest,
 ): Promise<JoinResult> {
   return new Promise((resolve) => {
-    if (req.memberId === "") joinNewMember(ctx, group, req, resolve);
-    else joinExistingMember(ctx, group, req, resolve);
+    // An immediate answer, or null: parked until the rebalance completes.
+    const now =
+      req.memberId === ""
+        ? joinNewMember(ctx, group, req, resolve)
+        : joinExistingMember(ctx, group, req, resolve);
+    if (now !== null) resolve(now);
   });
 }
 
@@ -75,19 +79,20 @@ function joinNewMember(
   group: ClassicGroup,
   req: JoinRequest,
   respond: (r: JoinResult) => void,
-): void {
-  if (group.state === "Dead") return respond(joinError("", ErrorCode.COORDINATOR_NOT_AVAILABLE));
+): JoinResult | null {
+  if (group.state === "Dead") return joinError("", ErrorCode.COORDINATOR_NOT_AVAILABLE);
   if (!group.supportsProtocols(req.protocolType, req.protocols)) {
-    return respond(joinError("", ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+    return joinError("", ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
   }
   const instanceId = req.groupInstanceId;
   const staticOld = instanceId !== null ? group.staticMembers.get(instanceId) : undefined;
   if (staticOld === undefined && group.members.size >= ctx.settings.maxGroupSize) {
-    return respond(joinError("", ErrorCode.GROUP_MAX_SIZE_REACHED));
+    return joinError("", ErrorCode.GROUP_MAX_SIZE_REACHED);
   }
   const newMemberId = `${instanceId ?? req.clientId}-${randomUuidString(ctx)}`;
   if (instanceId !== null) {
-    if (staticOld !== undefined) return replaceStaticMember(ctx, group, staticOld, newMemberId, req, respond);
+    if (staticOld !== undefined)
+      return replaceStaticMember(ctx, group, staticOld, newMemberId, req, respond);
     return addMemberAndRebalance(ctx, group, newMemberId, req, respond);
   }
   if (req.apiVersion >= 4) {
@@ -96,9 +101,9 @@ function joinNewMember(
       if (group.pendingMembers.delete(newMemberId)) maybeCompleteJoin(ctx, group);
     });
     group.pendingMembers.set(newMemberId, timer);
-    return respond(joinError(newMemberId, ErrorCode.MEMBER_ID_REQUIRED));
+    return joinError(newMemberId, ErrorCode.MEMBER_ID_REQUIRED);
   }
-  addMemberAndRebalance(ctx, group, newMemberId, req, respond);
+  return addMemberAndRebalance(ctx, group, newMemberId, req, respond);
 }
 
 function joinExistingMember(
@@ -106,11 +111,11 @@ function joinExistingMember(
   group: ClassicGroup,
   req: JoinRequest,
   respond: (r: JoinResult) => void,
-): void {
+): JoinResult | null {
   const memberId = req.memberId;
-  if (group.state === "Dead") return respond(joinError(memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
+  if (group.state === "Dead") return joinError(memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE);
   if (!group.supportsProtocols(req.protocolType, req.protocols)) {
-    return respond(joinError(memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+    return joinError(memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
   }
   const pending = group.pendingMembers.get(memberId);
   if (pending !== undefined) {
@@ -118,30 +123,30 @@ function joinExistingMember(
     group.pendingMembers.delete(memberId);
     if (group.members.size >= ctx.settings.maxGroupSize) {
       maybeCompleteJoin(ctx, group);
-      return respond(joinError(memberId, ErrorCode.GROUP_MAX_SIZE_REACHED));
+      return joinError(memberId, ErrorCode.GROUP_MAX_SIZE_REACHED);
     }
     return addMemberAndRebalance(ctx, group, memberId, req, respond);
   }
   const fenced = checkStaticIdentity(group, memberId, req.groupInstanceId);
-  if (fenced !== ErrorCode.NONE) return respond(joinError(memberId, fenced));
+  if (fenced !== ErrorCode.NONE) return joinError(memberId, fenced);
   const member = group.members.get(memberId);
-  if (!member) return respond(joinError(memberId, ErrorCode.UNKNOWN_MEMBER_ID));
+  if (!member) return joinError(memberId, ErrorCode.UNKNOWN_MEMBER_ID);
   member.supportsSkipAssignment = req.apiVersion >= 9;
   switch (group.state) {
     case "PreparingRebalance":
       return updateMemberAndRebalance(ctx, group, member, req, respond);
     case "CompletingRebalance":
       // The member lost our JoinGroup answer: send it again unless its protocols changed.
-      if (member.sameProtocols(req.protocols)) return respond(currentJoinResult(group, member));
+      if (member.sameProtocols(req.protocols)) return currentJoinResult(group, member);
       return updateMemberAndRebalance(ctx, group, member, req, respond);
     case "Stable":
       if (group.leaderId === memberId || !member.sameProtocols(req.protocols)) {
         return updateMemberAndRebalance(ctx, group, member, req, respond);
       }
       scheduleSession(ctx, group, member);
-      return respond(currentJoinResult(group, member));
+      return currentJoinResult(group, member);
     default:
-      return respond(joinError(memberId, ErrorCode.UNKNOWN_MEMBER_ID));
+      return joinError(memberId, ErrorCode.UNKNOWN_MEMBER_ID);
   }
 }
 
@@ -186,7 +191,7 @@ function addMemberAndRebalance(
   memberId: string,
   req: JoinRequest,
   respond: (r: JoinResult) => void,
-): void {
+): null {
   const member = new ClassicMember(
     memberId,
     req.groupInstanceId,
@@ -207,6 +212,7 @@ function addMemberAndRebalance(
   scheduleSession(ctx, group, member);
   if (group.state === "PreparingRebalance") maybeCompleteJoin(ctx, group);
   else prepareRebalance(ctx, group, `member ${memberId} joined`);
+  return null;
 }
 
 function updateMemberAndRebalance(
@@ -215,18 +221,20 @@ function updateMemberAndRebalance(
   member: ClassicMember,
   req: JoinRequest,
   respond: (r: JoinResult) => void,
-): void {
+): null {
   member.protocols = req.protocols;
   member.clientId = req.clientId;
   member.clientHost = req.clientHost;
   member.sessionTimeoutMs = req.sessionTimeoutMs;
-  member.rebalanceTimeoutMs = req.rebalanceTimeoutMs < 0 ? req.sessionTimeoutMs : req.rebalanceTimeoutMs;
+  member.rebalanceTimeoutMs =
+    req.rebalanceTimeoutMs < 0 ? req.sessionTimeoutMs : req.rebalanceTimeoutMs;
   // A second JoinGroup while one is parked: the older one is answered as superseded.
   member.joinWaiter?.(joinError(member.memberId, ErrorCode.REBALANCE_IN_PROGRESS));
   member.joinWaiter = respond;
   scheduleSession(ctx, group, member);
   if (group.state === "PreparingRebalance") maybeCompleteJoin(ctx, group);
   else prepareRebalance(ctx, group, `member ${member.memberId} rejoined`);
+  return null;
 }
 
 /** KIP-345: a static member restarting takes its old identity's place and assignment. */
@@ -237,7 +245,7 @@ function replaceStaticMember(
   newMemberId: string,
   req: JoinRequest,
   respond: (r: JoinResult) => void,
-): void {
+): null {
   const old = group.members.get(oldMemberId)!;
   old.sessionTimer?.cancel();
   old.joinWaiter?.(joinError(oldMemberId, ErrorCode.FENCED_INSTANCE_ID));
@@ -250,7 +258,8 @@ function replaceStaticMember(
   old.clientId = req.clientId;
   old.clientHost = req.clientHost;
   old.sessionTimeoutMs = req.sessionTimeoutMs;
-  old.rebalanceTimeoutMs = req.rebalanceTimeoutMs < 0 ? req.sessionTimeoutMs : req.rebalanceTimeoutMs;
+  old.rebalanceTimeoutMs =
+    req.rebalanceTimeoutMs < 0 ? req.sessionTimeoutMs : req.rebalanceTimeoutMs;
   old.supportsSkipAssignment = req.apiVersion >= 9;
   const member = old;
   group.members.set(newMemberId, member);
@@ -275,18 +284,23 @@ function replaceStaticMember(
     persistGroup(ctx, group).then(
       () => respond(result),
       (err) => {
-        ctx.logger.warn("static member replacement not persisted", { group: group.groupId, error: String(err) });
+        ctx.logger.warn("static member replacement not persisted", {
+          group: group.groupId,
+          error: String(err),
+        });
         // Undo: the old identity stays fenced; the group rebalances with the new one.
         respond(joinError("", errorCodeOf(err)));
-        if (group.members.get(newMemberId) === member) removeMember(ctx, group, member, "replacement write failed");
+        if (group.members.get(newMemberId) === member)
+          removeMember(ctx, group, member, "replacement write failed");
       },
     );
-    return;
+    return null;
   }
   member.protocols = req.protocols;
   member.joinWaiter = respond;
   if (group.state === "PreparingRebalance") maybeCompleteJoin(ctx, group);
   else prepareRebalance(ctx, group, `static member ${req.groupInstanceId} replaced`);
+  return null;
 }
 
 // ---------------------------------------------------------------- rebalance
@@ -303,7 +317,11 @@ export function prepareRebalance(ctx: GroupContext, group: ClassicGroup, reason:
   group.rebalanceTimer?.cancel();
   const initial = group.state === "Empty";
   group.transition("PreparingRebalance", ctx.clock.nowMs());
-  ctx.logger.debug("preparing rebalance", { group: group.groupId, reason, generation: group.generationId });
+  ctx.logger.debug("preparing rebalance", {
+    group: group.groupId,
+    reason,
+    generation: group.generationId,
+  });
   const rebalanceTimeout = group.maxRebalanceTimeoutMs();
   if (initial && ctx.settings.initialRebalanceDelayMs > 0) {
     // Kafka's InitialDelayedJoin: wait for more members, extending while they keep coming.
@@ -412,21 +430,24 @@ export function syncClassicGroup(
     if (!member || group.state === "Empty" || group.state === "Dead") {
       return respond(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
     }
-    if (req.generationId !== group.generationId) return respond(syncError(ErrorCode.ILLEGAL_GENERATION));
+    if (req.generationId !== group.generationId)
+      return respond(syncError(ErrorCode.ILLEGAL_GENERATION));
     if (
       (req.protocolType !== null && req.protocolType !== group.protocolType) ||
       (req.protocolName !== null && req.protocolName !== group.protocolName)
     ) {
       return respond(syncError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
     }
-    if (group.state === "PreparingRebalance") return respond(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
+    if (group.state === "PreparingRebalance")
+      return respond(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
     scheduleSession(ctx, group, member);
     if (group.state === "Stable") return respond(currentSync(group, member));
     // CompletingRebalance
     member.syncWaiter = respond;
     if (group.leaderId !== member.memberId) return;
     const given = new Map(req.assignments.map((a) => [a.memberId, a.assignment]));
-    for (const m of group.members.values()) m.assignment = given.get(m.memberId)?.slice() ?? EMPTY_BYTES;
+    for (const m of group.members.values())
+      m.assignment = given.get(m.memberId)?.slice() ?? EMPTY_BYTES;
     const generation = group.generationId;
     persistGroup(ctx, group).then(
       () => {
@@ -476,7 +497,8 @@ export function heartbeatClassic(
   const fenced = checkStaticIdentity(group, memberId, instanceId);
   if (fenced !== ErrorCode.NONE) return fenced;
   const member = group.members.get(memberId);
-  if (!member || group.state === "Empty" || group.state === "Dead") return ErrorCode.UNKNOWN_MEMBER_ID;
+  if (!member || group.state === "Empty" || group.state === "Dead")
+    return ErrorCode.UNKNOWN_MEMBER_ID;
   if (generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
   scheduleSession(ctx, group, member);
   if (group.state === "PreparingRebalance") return ErrorCode.REBALANCE_IN_PROGRESS;
@@ -513,12 +535,17 @@ export function leaveClassic(
 
 // ---------------------------------------------------------------- members and sessions
 
-export function scheduleSession(ctx: GroupContext, group: ClassicGroup, member: ClassicMember): void {
+export function scheduleSession(
+  ctx: GroupContext,
+  group: ClassicGroup,
+  member: ClassicMember,
+): void {
   member.sessionTimer?.cancel();
   member.sessionTimer = ctx.clock.setTimer(member.sessionTimeoutMs, () => {
     if (group.members.get(member.memberId) !== member) return;
     // A member parked in JoinGroup or SyncGroup is alive: it is waiting on us.
-    if (member.isAwaitingJoin || member.syncWaiter !== null) return scheduleSession(ctx, group, member);
+    if (member.isAwaitingJoin || member.syncWaiter !== null)
+      return scheduleSession(ctx, group, member);
     ctx.logger.info("member session expired", { group: group.groupId, member: member.memberId });
     removeMember(ctx, group, member, "session timeout");
   });
@@ -528,7 +555,10 @@ function removeMemberQuietly(group: ClassicGroup, member: ClassicMember): void {
   member.sessionTimer?.cancel();
   member.sessionTimer = null;
   group.members.delete(member.memberId);
-  if (member.groupInstanceId !== null && group.staticMembers.get(member.groupInstanceId) === member.memberId) {
+  if (
+    member.groupInstanceId !== null &&
+    group.staticMembers.get(member.groupInstanceId) === member.memberId
+  ) {
     group.staticMembers.delete(member.groupInstanceId);
   }
   if (group.leaderId === member.memberId) {
@@ -542,7 +572,12 @@ function removeMemberQuietly(group: ClassicGroup, member: ClassicMember): void {
   sw?.(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
 }
 
-export function removeMember(ctx: GroupContext, group: ClassicGroup, member: ClassicMember, reason: string): void {
+export function removeMember(
+  ctx: GroupContext,
+  group: ClassicGroup,
+  member: ClassicMember,
+  reason: string,
+): void {
   removeMemberQuietly(group, member);
   if (group.state === "Stable" || group.state === "CompletingRebalance") {
     prepareRebalance(ctx, group, `member ${member.memberId}: ${reason}`);

@@ -57,7 +57,8 @@ export class ConsumerGroup {
     if (this.members.size === 0) return "Empty";
     if (this.groupEpoch > this.assignmentEpoch) return "Assigning";
     for (const m of this.members.values()) {
-      if (m.memberEpoch !== this.assignmentEpoch || m.state !== MemberState.STABLE) return "Reconciling";
+      if (m.memberEpoch !== this.assignmentEpoch || m.state !== MemberState.STABLE)
+        return "Reconciling";
     }
     return "Stable";
   }
@@ -75,7 +76,8 @@ export class ConsumerGroup {
     }
     const out: string[] = [];
     for (const t of topics.list()) {
-      if (names.has(t.name) || (!t.name.startsWith("__") && regexes.some((re) => re.test(t.name)))) out.push(t.name);
+      if (names.has(t.name) || (!t.name.startsWith("__") && regexes.some((re) => re.test(t.name))))
+        out.push(t.name);
     }
     return out;
   }
@@ -84,7 +86,11 @@ export class ConsumerGroup {
   ownerOf(topicId: string, partition: number, except: string): string | null {
     for (const m of this.members.values()) {
       if (m.memberId === except) continue;
-      if (m.assigned.get(topicId)?.has(partition) || m.pendingRevocation.get(topicId)?.has(partition)) return m.memberId;
+      if (
+        m.assigned.get(topicId)?.has(partition) ||
+        m.pendingRevocation.get(topicId)?.has(partition)
+      )
+        return m.memberId;
     }
     return null;
   }
@@ -125,7 +131,9 @@ export function toTopicPartitions(a: TopicAssignment): { topicId: string; partit
     .map(([topicId, ps]) => ({ topicId, partitions: [...ps].sort((x, y) => x - y) }));
 }
 
-export function fromTopicPartitions(list: readonly { topicId: string; partitions: readonly number[] }[]): TopicAssignment {
+export function fromTopicPartitions(
+  list: readonly { topicId: string; partitions: readonly number[] }[],
+): TopicAssignment {
   const out: TopicAssignment = new Map();
   for (const tp of list) {
     if (tp.partitions.length === 0) continue;

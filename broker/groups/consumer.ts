@@ -9,9 +9,9 @@ import { ASSIGNORS, DEFAULT_ASSIGNOR, type TopicAssignment } from "./assignors.t
 import { errorCodeOf } from "./classic.ts";
 import {
   assignmentEquals,
-  cloneAssignment,
   ConsumerGroup,
   ConsumerMember,
+  cloneAssignment,
   compileSubscriptionRegex,
   fromTopicPartitions,
   LEAVE_STATIC_EPOCH,
@@ -55,8 +55,19 @@ export interface ConsumerHeartbeatResult {
   assignment: { topicId: string; partitions: number[] }[] | null;
 }
 
-function fail(errorCode: number, errorMessage: string | null = null, memberId: string | null = null): ConsumerHeartbeatResult {
-  return { errorCode, errorMessage, memberId, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
+function fail(
+  errorCode: number,
+  errorMessage: string | null = null,
+  memberId: string | null = null,
+): ConsumerHeartbeatResult {
+  return {
+    errorCode,
+    errorMessage,
+    memberId,
+    memberEpoch: -1,
+    heartbeatIntervalMs: 0,
+    assignment: null,
+  };
 }
 
 function validate(req: ConsumerHeartbeatRequest): string | null {
@@ -66,8 +77,10 @@ function validate(req: ConsumerHeartbeatRequest): string | null {
   if (req.rackId === "") return "RackId can't be empty.";
   if (req.memberEpoch === 0) {
     if (req.apiVersion >= 1 && req.memberId === "") return "MemberId can't be empty.";
-    if (req.rebalanceTimeoutMs === -1) return "RebalanceTimeoutMs must be provided in first request.";
-    if (req.topicPartitions === null || req.topicPartitions.length > 0) return "TopicPartitions must be empty when (re-)joining.";
+    if (req.rebalanceTimeoutMs === -1)
+      return "RebalanceTimeoutMs must be provided in first request.";
+    if (req.topicPartitions === null || req.topicPartitions.length > 0)
+      return "TopicPartitions must be empty when (re-)joining.";
     if (req.subscribedTopicNames === null && req.subscribedTopicRegex === null) {
       return "SubscribedTopicNames or SubscribedTopicRegex must be set in first request.";
     }
@@ -77,32 +90,52 @@ function validate(req: ConsumerHeartbeatRequest): string | null {
   return null;
 }
 
-export function consumerGroupHeartbeat(ctx: GroupContext, req: ConsumerHeartbeatRequest): Promise<ConsumerHeartbeatResult> {
+export function consumerGroupHeartbeat(
+  ctx: GroupContext,
+  req: ConsumerHeartbeatRequest,
+): Promise<ConsumerHeartbeatResult> {
   const invalid = validate(req);
   if (invalid !== null) return Promise.resolve(fail(ErrorCode.INVALID_REQUEST, invalid));
   if (req.serverAssignor !== null && !Object.hasOwn(ASSIGNORS, req.serverAssignor)) {
-    return Promise.resolve(fail(ErrorCode.UNSUPPORTED_ASSIGNOR, `Assignor ${req.serverAssignor} is not supported.`));
+    return Promise.resolve(
+      fail(ErrorCode.UNSUPPORTED_ASSIGNOR, `Assignor ${req.serverAssignor} is not supported.`),
+    );
   }
-  if (req.subscribedTopicRegex !== null && compileSubscriptionRegex(req.subscribedTopicRegex) === null) {
-    return Promise.resolve(fail(ErrorCode.INVALID_REGULAR_EXPRESSION, `SubscribedTopicRegex ${req.subscribedTopicRegex} is invalid.`));
+  if (
+    req.subscribedTopicRegex !== null &&
+    compileSubscriptionRegex(req.subscribedTopicRegex) === null
+  ) {
+    return Promise.resolve(
+      fail(
+        ErrorCode.INVALID_REGULAR_EXPRESSION,
+        `SubscribedTopicRegex ${req.subscribedTopicRegex} is invalid.`,
+      ),
+    );
   }
   let group = ctx.groups.get(req.groupId);
   if (group !== undefined && group.type !== "consumer") {
-    return Promise.resolve(fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is not a consumer group`));
+    return Promise.resolve(
+      fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is not a consumer group`),
+    );
   }
   if (req.memberEpoch < 0) {
     if (!group) return Promise.resolve(fail(ErrorCode.UNKNOWN_MEMBER_ID));
     return leave(ctx, group, req);
   }
   if (!group) {
-    if (req.memberEpoch !== 0) return Promise.resolve(fail(ErrorCode.UNKNOWN_MEMBER_ID, "unknown group"));
+    if (req.memberEpoch !== 0)
+      return Promise.resolve(fail(ErrorCode.UNKNOWN_MEMBER_ID, "unknown group"));
     group = new ConsumerGroup(req.groupId);
     ctx.groups.set(req.groupId, group);
   }
   return heartbeat(ctx, group, req);
 }
 
-function heartbeat(ctx: GroupContext, group: ConsumerGroup, req: ConsumerHeartbeatRequest): Promise<ConsumerHeartbeatResult> {
+function heartbeat(
+  ctx: GroupContext,
+  group: ConsumerGroup,
+  req: ConsumerHeartbeatRequest,
+): Promise<ConsumerHeartbeatResult> {
   const records: GroupRecord[] = [];
   let member: ConsumerMember;
   let joined = false;
@@ -112,14 +145,24 @@ function heartbeat(ctx: GroupContext, group: ConsumerGroup, req: ConsumerHeartbe
     if (staticOld !== undefined && staticOld !== req.memberId) {
       const old = group.members.get(staticOld)!;
       if (old.memberEpoch !== LEAVE_STATIC_EPOCH) {
-        return Promise.resolve(fail(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${req.instanceId} is still in the group.`));
+        return Promise.resolve(
+          fail(
+            ErrorCode.UNRELEASED_INSTANCE_ID,
+            `Static member ${req.instanceId} is still in the group.`,
+          ),
+        );
       }
       member = replaceStatic(ctx, group, old, req.memberId || randomKafkaUuid(ctx), records);
     } else if (existing) {
       member = existing;
     } else {
       if (group.members.size >= ctx.settings.maxGroupSize) {
-        return Promise.resolve(fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `Group ${group.groupId} has reached its maximum size.`));
+        return Promise.resolve(
+          fail(
+            ErrorCode.GROUP_MAX_SIZE_REACHED,
+            `Group ${group.groupId} has reached its maximum size.`,
+          ),
+        );
       }
       member = new ConsumerMember(req.memberId || randomKafkaUuid(ctx));
       group.members.set(member.memberId, member);
@@ -131,8 +174,17 @@ function heartbeat(ctx: GroupContext, group: ConsumerGroup, req: ConsumerHeartbe
     if (req.memberEpoch !== found.memberEpoch) {
       const owned = req.topicPartitions === null ? null : fromTopicPartitions(req.topicPartitions);
       // A member that missed our last answer may retry with its previous epoch.
-      const retry = req.memberEpoch === found.previousMemberEpoch && owned !== null && isSubset(owned, found.assigned);
-      if (!retry) return Promise.resolve(fail(ErrorCode.FENCED_MEMBER_EPOCH, "The consumer group member has a smaller member epoch."));
+      const retry =
+        req.memberEpoch === found.previousMemberEpoch &&
+        owned !== null &&
+        isSubset(owned, found.assigned);
+      if (!retry)
+        return Promise.resolve(
+          fail(
+            ErrorCode.FENCED_MEMBER_EPOCH,
+            "The consumer group member has a smaller member epoch.",
+          ),
+        );
     }
     member = found;
   }
@@ -153,11 +205,14 @@ function heartbeat(ctx: GroupContext, group: ConsumerGroup, req: ConsumerHeartbe
   const epochBefore = member.memberEpoch;
   const owned = req.topicPartitions === null ? null : fromTopicPartitions(req.topicPartitions);
   reconcile(ctx, group, member, owned);
-  const changed = member.memberEpoch !== epochBefore || !assignmentEquals(before, member.assigned) || joined;
+  const changed =
+    member.memberEpoch !== epochBefore || !assignmentEquals(before, member.assigned) || joined;
   if (changed) records.push(currentAssignmentRecord(group, member));
   scheduleSession(ctx, group, member);
   const sendAssignment =
-    req.memberEpoch === 0 || changed || (owned !== null && !assignmentEquals(owned, member.assigned));
+    req.memberEpoch === 0 ||
+    changed ||
+    (owned !== null && !assignmentEquals(owned, member.assigned));
   const result: ConsumerHeartbeatResult = {
     errorCode: ErrorCode.NONE,
     errorMessage: null,
@@ -188,7 +243,10 @@ function updateMember(member: ConsumerMember, req: ConsumerHeartbeatRequest): bo
       changed = true;
     }
   }
-  if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== member.subscribedTopicRegex) {
+  if (
+    req.subscribedTopicRegex !== null &&
+    req.subscribedTopicRegex !== member.subscribedTopicRegex
+  ) {
     member.subscribedTopicRegex = req.subscribedTopicRegex === "" ? null : req.subscribedTopicRegex;
     changed = true;
   }
@@ -234,11 +292,19 @@ function replaceStatic(
     records.push(targetMemberRecord(group, newId, target));
   }
   records.push(memberMetadataRecord(group, member), currentAssignmentRecord(group, member));
-  ctx.logger.info("static member replaced", { group: group.groupId, instance: member.instanceId, member: newId });
+  ctx.logger.info("static member replaced", {
+    group: group.groupId,
+    instance: member.instanceId,
+    member: newId,
+  });
   return member;
 }
 
-function leave(ctx: GroupContext, group: ConsumerGroup, req: ConsumerHeartbeatRequest): Promise<ConsumerHeartbeatResult> {
+function leave(
+  ctx: GroupContext,
+  group: ConsumerGroup,
+  req: ConsumerHeartbeatRequest,
+): Promise<ConsumerHeartbeatResult> {
   const member = group.members.get(req.memberId);
   if (!member) return Promise.resolve(fail(ErrorCode.UNKNOWN_MEMBER_ID));
   const done: ConsumerHeartbeatResult = {
@@ -266,12 +332,20 @@ function leave(ctx: GroupContext, group: ConsumerGroup, req: ConsumerHeartbeatRe
 }
 
 /** Fences a member out: its partitions become free, the group epoch moves. */
-function removeMember(ctx: GroupContext, group: ConsumerGroup, member: ConsumerMember, records: GroupRecord[]): void {
+function removeMember(
+  ctx: GroupContext,
+  group: ConsumerGroup,
+  member: ConsumerMember,
+  records: GroupRecord[],
+): void {
   member.sessionTimer?.cancel();
   member.revocationTimer?.cancel();
   group.members.delete(member.memberId);
   group.target.delete(member.memberId);
-  if (member.instanceId !== null && group.staticMembers.get(member.instanceId) === member.memberId) {
+  if (
+    member.instanceId !== null &&
+    group.staticMembers.get(member.instanceId) === member.memberId
+  ) {
     group.staticMembers.delete(member.instanceId);
   }
   records.push(...memberTombstones(group, member.memberId));
@@ -284,9 +358,18 @@ function removeMember(ctx: GroupContext, group: ConsumerGroup, member: ConsumerM
   computeTargetAssignment(ctx, group, records);
 }
 
-function fenceNow(ctx: GroupContext, group: ConsumerGroup, member: ConsumerMember, reason: string): void {
+function fenceNow(
+  ctx: GroupContext,
+  group: ConsumerGroup,
+  member: ConsumerMember,
+  reason: string,
+): void {
   if (group.members.get(member.memberId) !== member) return;
-  ctx.logger.info("consumer group member fenced", { group: group.groupId, member: member.memberId, reason });
+  ctx.logger.info("consumer group member fenced", {
+    group: group.groupId,
+    member: member.memberId,
+    reason,
+  });
   const records: GroupRecord[] = [];
   removeMember(ctx, group, member, records);
   writeGroupRecords(ctx, group.groupId, records).catch((err) =>
@@ -294,7 +377,11 @@ function fenceNow(ctx: GroupContext, group: ConsumerGroup, member: ConsumerMembe
   );
 }
 
-export function scheduleSession(ctx: GroupContext, group: ConsumerGroup, member: ConsumerMember): void {
+export function scheduleSession(
+  ctx: GroupContext,
+  group: ConsumerGroup,
+  member: ConsumerMember,
+): void {
   member.sessionTimer?.cancel();
   member.sessionTimer = ctx.clock.setTimer(ctx.settings.consumerSessionTimeoutMs, () =>
     fenceNow(ctx, group, member, "session timeout"),
@@ -314,11 +401,16 @@ function metadataSnapshot(ctx: GroupContext, group: ConsumerGroup): string {
     .join(",");
 }
 
-function computeTargetAssignment(ctx: GroupContext, group: ConsumerGroup, records: GroupRecord[]): void {
+function computeTargetAssignment(
+  ctx: GroupContext,
+  group: ConsumerGroup,
+  records: GroupRecord[],
+): void {
   const topics = new Map<string, number>();
   const members = [...group.members.values()].map((m) => {
     const subscribed = new Set<string>();
-    const re = m.subscribedTopicRegex === null ? null : compileSubscriptionRegex(m.subscribedTopicRegex);
+    const re =
+      m.subscribedTopicRegex === null ? null : compileSubscriptionRegex(m.subscribedTopicRegex);
     for (const t of ctx.topics.list()) {
       const byName = m.subscribedTopicNames.includes(t.name);
       const byRegex = re !== null && !t.name.startsWith("__") && re.test(t.name);
@@ -326,12 +418,17 @@ function computeTargetAssignment(ctx: GroupContext, group: ConsumerGroup, record
       subscribed.add(t.id);
       topics.set(t.id, t.partitions);
     }
-    return { memberId: m.memberId, topics: subscribed, current: group.target.get(m.memberId) ?? new Map() };
+    return {
+      memberId: m.memberId,
+      topics: subscribed,
+      current: group.target.get(m.memberId) ?? new Map(),
+    };
   });
   // The most popular explicit choice wins; Kafka allows one assignor per group at a time.
   const votes = new Map<string, number>();
   for (const m of group.members.values()) {
-    if (m.serverAssignor !== null) votes.set(m.serverAssignor, (votes.get(m.serverAssignor) ?? 0) + 1);
+    if (m.serverAssignor !== null)
+      votes.set(m.serverAssignor, (votes.get(m.serverAssignor) ?? 0) + 1);
   }
   let name = DEFAULT_ASSIGNOR;
   let best = 0;
@@ -345,7 +442,10 @@ function computeTargetAssignment(ctx: GroupContext, group: ConsumerGroup, record
   }
   group.assignmentEpoch = group.groupEpoch;
   records.push({
-    key: encodeKey({ type: RecordType.ConsumerGroupTargetAssignmentMetadata, group: group.groupId }),
+    key: encodeKey({
+      type: RecordType.ConsumerGroupTargetAssignmentMetadata,
+      group: group.groupId,
+    }),
     value: encodeTargetAssignmentMetadataValue(group.assignmentEpoch),
   });
 }
@@ -356,7 +456,12 @@ function computeTargetAssignment(ctx: GroupContext, group: ConsumerGroup, record
  * lists them does it move to the new epoch; new partitions still held by another member
  * wait (UNRELEASED_PARTITIONS) until that member lets go.
  */
-function reconcile(ctx: GroupContext, group: ConsumerGroup, member: ConsumerMember, owned: TopicAssignment | null): void {
+function reconcile(
+  ctx: GroupContext,
+  group: ConsumerGroup,
+  member: ConsumerMember,
+  owned: TopicAssignment | null,
+): void {
   if (member.memberEpoch === LEAVE_STATIC_EPOCH) return;
   if (member.state === MemberState.UNREVOKED_PARTITIONS) {
     const stillOwns = owned === null || intersects(owned, member.pendingRevocation);
@@ -374,14 +479,16 @@ function reconcile(ctx: GroupContext, group: ConsumerGroup, member: ConsumerMemb
   for (const [t, ps] of member.assigned) {
     for (const p of ps) addTo(target.get(t)?.has(p) ? keep : revoke, t, p);
   }
-  for (const [t, ps] of target) for (const p of ps) if (!member.assigned.get(t)?.has(p)) wanted.push({ topicId: t, p });
+  for (const [t, ps] of target)
+    for (const p of ps) if (!member.assigned.get(t)?.has(p)) wanted.push({ topicId: t, p });
   if (revoke.size > 0) {
     member.assigned = keep;
     member.pendingRevocation = revoke;
     member.state = MemberState.UNREVOKED_PARTITIONS;
     member.revocationTimer?.cancel();
     member.revocationTimer = ctx.clock.setTimer(member.rebalanceTimeoutMs, () => {
-      if (member.state === MemberState.UNREVOKED_PARTITIONS) fenceNow(ctx, group, member, "revocation timeout");
+      if (member.state === MemberState.UNREVOKED_PARTITIONS)
+        fenceNow(ctx, group, member, "revocation timeout");
     });
     return;
   }
@@ -419,7 +526,11 @@ function intersects(a: TopicAssignment, b: TopicAssignment): boolean {
 
 function memberMetadataRecord(group: ConsumerGroup, m: ConsumerMember): GroupRecord {
   return {
-    key: encodeKey({ type: RecordType.ConsumerGroupMemberMetadata, group: group.groupId, memberId: m.memberId }),
+    key: encodeKey({
+      type: RecordType.ConsumerGroupMemberMetadata,
+      group: group.groupId,
+      memberId: m.memberId,
+    }),
     value: encodeConsumerMemberMetadataValue({
       instanceId: m.instanceId,
       rackId: m.rackId,
@@ -433,16 +544,28 @@ function memberMetadataRecord(group: ConsumerGroup, m: ConsumerMember): GroupRec
   };
 }
 
-function targetMemberRecord(group: ConsumerGroup, memberId: string, a: TopicAssignment): GroupRecord {
+function targetMemberRecord(
+  group: ConsumerGroup,
+  memberId: string,
+  a: TopicAssignment,
+): GroupRecord {
   return {
-    key: encodeKey({ type: RecordType.ConsumerGroupTargetAssignmentMember, group: group.groupId, memberId }),
+    key: encodeKey({
+      type: RecordType.ConsumerGroupTargetAssignmentMember,
+      group: group.groupId,
+      memberId,
+    }),
     value: encodeTargetAssignmentMemberValue(toTopicPartitions(a)),
   };
 }
 
 function currentAssignmentRecord(group: ConsumerGroup, m: ConsumerMember): GroupRecord {
   return {
-    key: encodeKey({ type: RecordType.ConsumerGroupCurrentMemberAssignment, group: group.groupId, memberId: m.memberId }),
+    key: encodeKey({
+      type: RecordType.ConsumerGroupCurrentMemberAssignment,
+      group: group.groupId,
+      memberId: m.memberId,
+    }),
     value: encodeCurrentMemberAssignmentValue({
       memberEpoch: m.memberEpoch,
       previousMemberEpoch: m.previousMemberEpoch,
@@ -464,8 +587,12 @@ function memberTombstones(group: ConsumerGroup, memberId: string): GroupRecord[]
 /** Everything that must go when the group is deleted or converted. */
 export function consumerGroupTombstones(group: ConsumerGroup): GroupRecord[] {
   const out: GroupRecord[] = [];
-  for (const id of new Set([...group.members.keys(), ...group.target.keys()])) out.push(...memberTombstones(group, id));
-  for (const type of [RecordType.ConsumerGroupTargetAssignmentMetadata, RecordType.ConsumerGroupMetadata] as const) {
+  for (const id of new Set([...group.members.keys(), ...group.target.keys()]))
+    out.push(...memberTombstones(group, id));
+  for (const type of [
+    RecordType.ConsumerGroupTargetAssignmentMetadata,
+    RecordType.ConsumerGroupMetadata,
+  ] as const) {
     out.push({ key: encodeKey({ type, group: group.groupId }), value: null });
   }
   return out;

@@ -10,7 +10,6 @@ import { ErrorCode } from "../../protocol/errors.ts";
 import { decodeConsumerProtocolSubscription } from "../../protocol/messages/generated/consumer-protocol-subscription.ts";
 import type { Clock, Random, Timer } from "../../storage/clock.ts";
 import type { Logger } from "../logger.ts";
-import type { ClassicGroup, JoinResult, SyncResult } from "./classic-group.ts";
 import {
   errorCodeOf,
   heartbeatClassic,
@@ -23,7 +22,7 @@ import {
   syncClassicGroup,
   syncError,
 } from "./classic.ts";
-import type { ConsumerGroup } from "./consumer-group.ts";
+import type { ClassicGroup, JoinResult, SyncResult } from "./classic-group.ts";
 import {
   type ConsumerHeartbeatRequest,
   type ConsumerHeartbeatResult,
@@ -31,6 +30,7 @@ import {
   consumerGroupTombstones,
   stopConsumerGroup,
 } from "./consumer.ts";
+import type { ConsumerGroup } from "./consumer-group.ts";
 import {
   type Group,
   type GroupContext,
@@ -75,7 +75,10 @@ export interface OffsetCommitRequest {
   apiVersion: number;
 }
 
-export type TopicPartitionErrors = { name: string; partitions: { partition: number; errorCode: number }[] }[];
+export type TopicPartitionErrors = {
+  name: string;
+  partitions: { partition: number; errorCode: number }[];
+}[];
 
 export interface FetchedOffset {
   partition: number;
@@ -168,9 +171,13 @@ export class GroupCoordinator {
   // ------------------------------------------------------------ classic protocol
 
   joinGroup(req: JoinRequest): Promise<JoinResult> {
-    if (req.groupId === "") return Promise.resolve(joinError(req.memberId, ErrorCode.INVALID_GROUP_ID));
+    if (req.groupId === "")
+      return Promise.resolve(joinError(req.memberId, ErrorCode.INVALID_GROUP_ID));
     const s = this.ctx.settings;
-    if (req.sessionTimeoutMs < s.minSessionTimeoutMs || req.sessionTimeoutMs > s.maxSessionTimeoutMs) {
+    if (
+      req.sessionTimeoutMs < s.minSessionTimeoutMs ||
+      req.sessionTimeoutMs > s.maxSessionTimeoutMs
+    ) {
       return Promise.resolve(joinError(req.memberId, ErrorCode.INVALID_SESSION_TIMEOUT));
     }
     let group = this.ctx.groups.get(req.groupId);
@@ -183,7 +190,8 @@ export class GroupCoordinator {
       group = undefined;
     }
     if (!group) {
-      if (req.memberId !== "") return Promise.resolve(joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
+      if (req.memberId !== "")
+        return Promise.resolve(joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
       group = newClassicGroup(this.ctx, req.groupId);
       this.ctx.groups.set(req.groupId, group);
     }
@@ -195,14 +203,19 @@ export class GroupCoordinator {
   syncGroup(req: SyncRequest): Promise<SyncResult> {
     if (req.groupId === "") return Promise.resolve(syncError(ErrorCode.INVALID_GROUP_ID));
     const group = this.ctx.groups.get(req.groupId);
-    if (!group || group.type !== "classic") return Promise.resolve(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
+    if (group?.type !== "classic") return Promise.resolve(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
     return syncClassicGroup(this.ctx, group, req);
   }
 
-  heartbeat(groupId: string, memberId: string, instanceId: string | null, generationId: number): number {
+  heartbeat(
+    groupId: string,
+    memberId: string,
+    instanceId: string | null,
+    generationId: number,
+  ): number {
     if (groupId === "") return ErrorCode.INVALID_GROUP_ID;
     const group = this.ctx.groups.get(groupId);
-    if (!group || group.type !== "classic") return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (group?.type !== "classic") return ErrorCode.UNKNOWN_MEMBER_ID;
     return heartbeatClassic(this.ctx, group, memberId, instanceId, generationId);
   }
 
@@ -213,7 +226,7 @@ export class GroupCoordinator {
   ): { errorCode: number; members: number[] } {
     if (groupId === "") return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
     const group = this.ctx.groups.get(groupId);
-    if (!group || group.type !== "classic") return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: [] };
+    if (group?.type !== "classic") return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: [] };
     return {
       errorCode: ErrorCode.NONE,
       members: members.map((m) => leaveClassic(this.ctx, group, m.memberId, m.groupInstanceId)),
@@ -226,7 +239,11 @@ export class GroupCoordinator {
     const existing = this.ctx.groups.get(req.groupId);
     if (existing?.type === "classic" && req.groupId !== "") {
       // KIP-848 online upgrade, the simple case: an empty classic group becomes a consumer group.
-      if (existing.members.size > 0 || existing.pendingMembers.size > 0 || existing.state !== "Empty") {
+      if (
+        existing.members.size > 0 ||
+        existing.pendingMembers.size > 0 ||
+        existing.state !== "Empty"
+      ) {
         return Promise.resolve({
           errorCode: ErrorCode.GROUP_ID_NOT_FOUND,
           errorMessage: `Group ${req.groupId} is not a consumer group`,
@@ -239,7 +256,9 @@ export class GroupCoordinator {
       this.ctx.groups.delete(req.groupId);
       writeGroupRecords(this.ctx, req.groupId, [
         { key: encodeKey({ type: RecordType.GroupMetadata, group: req.groupId }), value: null },
-      ]).catch((err) => this.ctx.logger.warn("classic group tombstone failed", { error: String(err) }));
+      ]).catch((err) =>
+        this.ctx.logger.warn("classic group tombstone failed", { error: String(err) }),
+      );
     }
     return consumerGroupHeartbeat(this.ctx, req);
   }
@@ -256,12 +275,18 @@ export class GroupCoordinator {
 
   async commitOffsets(req: OffsetCommitRequest): Promise<TopicPartitionErrors> {
     const all = (code: number): TopicPartitionErrors =>
-      req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode: code })) }));
+      req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode: code })),
+      }));
     if (req.groupId === "") return all(ErrorCode.INVALID_GROUP_ID);
     const check = this.validateCommit(req);
     if (check !== ErrorCode.NONE) return all(check);
     const now = this.ctx.clock.nowMs();
-    const expire = req.retentionTimeMs >= 0 && req.apiVersion >= 2 && req.apiVersion <= 4 ? now + req.retentionTimeMs : -1;
+    const expire =
+      req.retentionTimeMs >= 0 && req.apiVersion >= 2 && req.apiVersion <= 4
+        ? now + req.retentionTimeMs
+        : -1;
     const records: GroupRecord[] = [];
     const accepted: { topic: string; partition: number; value: CommittedOffset }[] = [];
     const result: TopicPartitionErrors = [];
@@ -270,7 +295,10 @@ export class GroupCoordinator {
       for (const p of t.partitions) {
         const metadata = p.metadata ?? "";
         if (Buffer.byteLength(metadata) > this.ctx.settings.offsetMetadataMaxBytes) {
-          partitions.push({ partition: p.partition, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE });
+          partitions.push({
+            partition: p.partition,
+            errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE,
+          });
           continue;
         }
         const value: CommittedOffset = {
@@ -281,7 +309,12 @@ export class GroupCoordinator {
           expireTimestamp: expire,
         };
         records.push({
-          key: encodeKey({ type: RecordType.OffsetCommit, group: req.groupId, topic: t.name, partition: p.partition }),
+          key: encodeKey({
+            type: RecordType.OffsetCommit,
+            group: req.groupId,
+            topic: t.name,
+            partition: p.partition,
+          }),
           value: encodeOffsetCommitValue(value),
         });
         accepted.push({ topic: t.name, partition: p.partition, value });
@@ -298,7 +331,8 @@ export class GroupCoordinator {
       await writeGroupRecords(this.ctx, req.groupId, records);
     } catch (err) {
       const code = errorCodeOf(err);
-      for (const t of result) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = code;
+      for (const t of result)
+        for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = code;
       return result;
     }
     // Durable now: visible to OffsetFetch. Appends complete in order, so later commits win.
@@ -345,19 +379,29 @@ export class GroupCoordinator {
     if (member !== null && member.memberId !== null && group?.type === "consumer") {
       const m = group.members.get(member.memberId);
       if (!m) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, topics: [] };
-      if (member.memberEpoch !== m.memberEpoch) return { errorCode: ErrorCode.STALE_MEMBER_EPOCH, topics: [] };
+      if (member.memberEpoch !== m.memberEpoch)
+        return { errorCode: ErrorCode.STALE_MEMBER_EPOCH, topics: [] };
     }
     const store = this.ctx.offsets;
     const entry = (topic: string, partition: number): FetchedOffset => {
       const v = store.get(groupId, topic, partition);
       return v
-        ? { partition, offset: v.offset, leaderEpoch: v.leaderEpoch, metadata: v.metadata, errorCode: ErrorCode.NONE }
+        ? {
+            partition,
+            offset: v.offset,
+            leaderEpoch: v.leaderEpoch,
+            metadata: v.metadata,
+            errorCode: ErrorCode.NONE,
+          }
         : { partition, offset: -1, leaderEpoch: -1, metadata: "", errorCode: ErrorCode.NONE };
     };
     if (topics !== null) {
       return {
         errorCode: ErrorCode.NONE,
-        topics: topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => entry(t.name, p)) })),
+        topics: topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => entry(t.name, p)),
+        })),
       };
     }
     const byTopic = new Map<string, FetchedOffset[]>();
@@ -401,10 +445,16 @@ export class GroupCoordinator {
     const result: TopicPartitionErrors = topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((partition) => {
-        if (subscribed.has(t.name)) return { partition, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
+        if (subscribed.has(t.name))
+          return { partition, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
         if (this.ctx.offsets.get(groupId, t.name, partition)) {
           records.push({
-            key: encodeKey({ type: RecordType.OffsetCommit, group: groupId, topic: t.name, partition }),
+            key: encodeKey({
+              type: RecordType.OffsetCommit,
+              group: groupId,
+              topic: t.name,
+              partition,
+            }),
             value: null,
           });
           removed.push({ topic: t.name, partition });
@@ -426,13 +476,23 @@ export class GroupCoordinator {
   // ------------------------------------------------------------ admin
 
   describeClassicGroup(groupId: string): DescribedClassicGroup {
-    const dead: DescribedClassicGroup = { groupId, errorCode: ErrorCode.NONE, state: "Dead", protocolType: "", protocol: "", members: [] };
+    const dead: DescribedClassicGroup = {
+      groupId,
+      errorCode: ErrorCode.NONE,
+      state: "Dead",
+      protocolType: "",
+      protocol: "",
+      members: [],
+    };
     if (groupId === "") return { ...dead, errorCode: ErrorCode.INVALID_GROUP_ID };
     const group = this.ctx.groups.get(groupId);
     // Kafka answers Dead for unknown groups and for consumer groups before DescribeGroups v6.
-    if (!group || group.type !== "classic") return dead;
+    if (group?.type !== "classic") return dead;
     const protocol = group.protocolName ?? "";
-    const showMembers = group.state === "Stable" || group.state === "CompletingRebalance" || group.state === "PreparingRebalance";
+    const showMembers =
+      group.state === "Stable" ||
+      group.state === "CompletingRebalance" ||
+      group.state === "PreparingRebalance";
     return {
       groupId,
       errorCode: ErrorCode.NONE,
@@ -446,7 +506,10 @@ export class GroupCoordinator {
             clientId: m.clientId,
             clientHost: m.clientHost,
             // Kafka shows metadata and assignment only once a protocol is chosen.
-            metadata: group.state === "Stable" || group.state === "CompletingRebalance" ? m.metadataFor(protocol) : new Uint8Array(0),
+            metadata:
+              group.state === "Stable" || group.state === "CompletingRebalance"
+                ? m.metadataFor(protocol)
+                : new Uint8Array(0),
             assignment: group.state === "Stable" ? m.assignment : new Uint8Array(0),
           }))
         : [],
@@ -460,8 +523,18 @@ export class GroupCoordinator {
     for (const g of this.ctx.groups.values()) {
       const listed: ListedGroup =
         g.type === "classic"
-          ? { groupId: g.groupId, protocolType: g.protocolType ?? "", state: g.state, type: "classic" }
-          : { groupId: g.groupId, protocolType: "consumer", state: g.stateName(), type: "consumer" };
+          ? {
+              groupId: g.groupId,
+              protocolType: g.protocolType ?? "",
+              state: g.state,
+              type: "classic",
+            }
+          : {
+              groupId: g.groupId,
+              protocolType: "consumer",
+              state: g.stateName(),
+              type: "consumer",
+            };
       if (listed.state === "Dead") continue;
       if (stateSet.size > 0 && !stateSet.has(listed.state.toLowerCase())) continue;
       if (typeSet.size > 0 && !typeSet.has(listed.type)) continue;
@@ -476,10 +549,16 @@ export class GroupCoordinator {
       if (groupId === "") return Promise.resolve(ErrorCode.INVALID_GROUP_ID);
       const group = this.ctx.groups.get(groupId);
       if (!group) return Promise.resolve(ErrorCode.GROUP_ID_NOT_FOUND);
-      if (group.type === "classic" && (group.state === "Dead" || !group.isEmpty() || group.state !== "Empty")) {
-        return Promise.resolve(group.state === "Dead" ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.NON_EMPTY_GROUP);
+      if (
+        group.type === "classic" &&
+        (group.state === "Dead" || !group.isEmpty() || group.state !== "Empty")
+      ) {
+        return Promise.resolve(
+          group.state === "Dead" ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.NON_EMPTY_GROUP,
+        );
       }
-      if (group.type === "consumer" && group.members.size > 0) return Promise.resolve(ErrorCode.NON_EMPTY_GROUP);
+      if (group.type === "consumer" && group.members.size > 0)
+        return Promise.resolve(ErrorCode.NON_EMPTY_GROUP);
       return this.deleteGroupNow(group);
     });
     return Promise.all(results);
@@ -489,13 +568,21 @@ export class GroupCoordinator {
   private deleteGroupNow(group: Group): Promise<number> {
     const groupId = group.groupId;
     const records: GroupRecord[] = this.ctx.offsets.entries(groupId).map((e) => ({
-      key: encodeKey({ type: RecordType.OffsetCommit, group: groupId, topic: e.topic, partition: e.partition }),
+      key: encodeKey({
+        type: RecordType.OffsetCommit,
+        group: groupId,
+        topic: e.topic,
+        partition: e.partition,
+      }),
       value: null,
     }));
     if (group.type === "classic") {
       group.rebalanceTimer?.cancel();
       group.transition("Dead", this.ctx.clock.nowMs());
-      records.push({ key: encodeKey({ type: RecordType.GroupMetadata, group: groupId }), value: null });
+      records.push({
+        key: encodeKey({ type: RecordType.GroupMetadata, group: groupId }),
+        value: null,
+      });
     } else {
       stopConsumerGroup(group);
       records.push(...consumerGroupTombstones(group));
@@ -548,25 +635,58 @@ export class GroupCoordinator {
       const records: GroupRecord[] = [];
       for (const e of this.ctx.offsets.entries(groupId)) {
         if (rule.keepTopics.has(e.topic)) continue;
-        const due = e.value.expireTimestamp >= 0 ? now >= e.value.expireTimestamp : now - Math.max(rule.baseMs, e.value.commitTimestamp) >= retention;
+        const due =
+          e.value.expireTimestamp >= 0
+            ? now >= e.value.expireTimestamp
+            : now - Math.max(rule.baseMs, e.value.commitTimestamp) >= retention;
         if (!due) continue;
         records.push({
-          key: encodeKey({ type: RecordType.OffsetCommit, group: groupId, topic: e.topic, partition: e.partition }),
+          key: encodeKey({
+            type: RecordType.OffsetCommit,
+            group: groupId,
+            topic: e.topic,
+            partition: e.partition,
+          }),
           value: null,
         });
         this.ctx.offsets.delete(groupId, e.topic, e.partition);
         expired++;
       }
       if (records.length === 0) continue;
-      if (group?.type === "classic" && group.state === "Empty" && !this.ctx.offsets.hasOffsets(groupId)) {
+      if (
+        group?.type === "classic" &&
+        group.state === "Empty" &&
+        !this.ctx.offsets.hasOffsets(groupId)
+      ) {
         group.transition("Dead", now);
         this.ctx.groups.delete(groupId);
-        records.push({ key: encodeKey({ type: RecordType.GroupMetadata, group: groupId }), value: null });
+        records.push({
+          key: encodeKey({ type: RecordType.GroupMetadata, group: groupId }),
+          value: null,
+        });
       }
       writes.push(
         writeGroupRecords(this.ctx, groupId, records).catch((err) =>
-          this.ctx.logger.warn("offset expiry not persisted", { group: groupId, error: String(err) }),
+          this.ctx.logger.warn("offset expiry not persisted", {
+            group: groupId,
+            error: String(err),
+          }),
         ),
+      );
+    }
+    // Groups left empty with no offsets at all are deleted, as Kafka's cleanup does.
+    for (const group of [...this.ctx.groups.values()]) {
+      if (this.ctx.offsets.hasOffsets(group.groupId)) continue;
+      const idle =
+        group.type === "classic"
+          ? group.state === "Empty" && group.pendingMembers.size === 0
+          : group.members.size === 0;
+      if (!idle) continue;
+      writes.push(
+        this.deleteGroupNow(group).then((code) => {
+          if (code !== ErrorCode.NONE)
+            this.ctx.logger.warn("empty group not deleted", { group: group.groupId, error: code });
+        }),
       );
     }
     await Promise.all(writes);
@@ -582,7 +702,8 @@ export class GroupCoordinator {
     if (group.state === "Empty") {
       return { baseMs: group.protocolType ? group.stateTimestampMs : 0, keepTopics: new Set() };
     }
-    if (group.protocolType === "consumer") return { baseMs: 0, keepTopics: subscribedTopicsOfClassic(group) };
+    if (group.protocolType === "consumer")
+      return { baseMs: 0, keepTopics: subscribedTopicsOfClassic(group) };
     return null;
   }
 }
@@ -596,7 +717,8 @@ export function subscribedTopicsOfClassic(group: ClassicGroup): Set<string> {
     try {
       const r = new Reader(bytes);
       const version = Math.min(r.int16(), 3);
-      for (const t of decodeConsumerProtocolSubscription(r, Math.max(version, 0)).topics) out.add(t);
+      for (const t of decodeConsumerProtocolSubscription(r, Math.max(version, 0)).topics)
+        out.add(t);
     } catch {
       // Unreadable metadata subscribes to nothing we can name.
     }

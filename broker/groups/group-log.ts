@@ -36,7 +36,10 @@ export interface GroupLog {
   /** Appends records to one partition; resolves once they are durable. Rejects with GroupLogError. */
   append(partition: number, records: readonly GroupRecord[]): Promise<void>;
   /** Replays one partition from its start, in offset order. */
-  replay(partition: number, onRecord: (key: Uint8Array, value: Uint8Array | null) => void): Promise<void>;
+  replay(
+    partition: number,
+    onRecord: (key: Uint8Array, value: Uint8Array | null) => void,
+  ): Promise<void>;
 }
 
 /** Offsets-topic segments: Kafka's offsets.topic.segment.bytes default (100 MiB). */
@@ -77,7 +80,10 @@ export class CoreGroupLog implements GroupLog {
     const state = this.core.partition(OFFSETS_TOPIC, partition);
     if (!state) {
       return Promise.reject(
-        new GroupLogError(`${OFFSETS_TOPIC}-${partition} is missing`, ErrorCode.COORDINATOR_NOT_AVAILABLE),
+        new GroupLogError(
+          `${OFFSETS_TOPIC}-${partition} is missing`,
+          ErrorCode.COORDINATOR_NOT_AVAILABLE,
+        ),
       );
     }
     const now = this.clock.nowMs();

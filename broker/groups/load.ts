@@ -3,10 +3,11 @@
  * tables. Later records win; tombstones delete. Records this coordinator cannot read are
  * logged and skipped (a newer Kafka's record types, say), never fatal.
  */
-import { ClassicGroup, ClassicMember } from "./classic-group.ts";
+
 import { scheduleSession } from "./classic.ts";
-import { ConsumerGroup, ConsumerMember, fromTopicPartitions } from "./consumer-group.ts";
+import { ClassicGroup, ClassicMember } from "./classic-group.ts";
 import { resumeConsumerGroup } from "./consumer.ts";
+import { ConsumerGroup, ConsumerMember, fromTopicPartitions } from "./consumer-group.ts";
 import type { GroupContext } from "./context.ts";
 import {
   decodeConsumerGroupMetadataValue,
@@ -19,7 +20,9 @@ import {
   type GroupRecordKey,
 } from "./records.ts";
 
-export async function loadGroups(ctx: GroupContext): Promise<{ groups: number; offsets: number; skipped: number }> {
+export async function loadGroups(
+  ctx: GroupContext,
+): Promise<{ groups: number; offsets: number; skipped: number }> {
   let skipped = 0;
   for (let p = 0; p < ctx.log.partitionCount; p++) {
     await ctx.log.replay(p, (keyBytes, value) => {
@@ -29,7 +32,10 @@ export async function loadGroups(ctx: GroupContext): Promise<{ groups: number; o
         else apply(ctx, key, value);
       } catch (err) {
         skipped++;
-        ctx.logger.warn("unreadable __consumer_offsets record skipped", { partition: p, error: String(err) });
+        ctx.logger.warn("unreadable __consumer_offsets record skipped", {
+          partition: p,
+          error: String(err),
+        });
       }
     });
   }
@@ -37,7 +43,8 @@ export async function loadGroups(ctx: GroupContext): Promise<{ groups: number; o
   for (const groupId of ctx.offsets.groupIds()) {
     offsets += ctx.offsets.entries(groupId).length;
     // Offsets without group metadata belong to a simple (standalone) consumer's group.
-    if (!ctx.groups.has(groupId)) ctx.groups.set(groupId, new ClassicGroup(groupId, ctx.clock.nowMs()));
+    if (!ctx.groups.has(groupId))
+      ctx.groups.set(groupId, new ClassicGroup(groupId, ctx.clock.nowMs()));
   }
   for (const group of ctx.groups.values()) {
     if (group.type === "consumer") resumeConsumerGroup(ctx, group);
@@ -68,7 +75,10 @@ function apply(ctx: GroupContext, key: GroupRecordKey, value: Uint8Array | null)
 
 function classicFromRecord(ctx: GroupContext, groupId: string, bytes: Uint8Array): ClassicGroup {
   const v = decodeGroupMetadataValue(bytes);
-  const group = new ClassicGroup(groupId, v.currentStateTimestamp >= 0 ? v.currentStateTimestamp : ctx.clock.nowMs());
+  const group = new ClassicGroup(
+    groupId,
+    v.currentStateTimestamp >= 0 ? v.currentStateTimestamp : ctx.clock.nowMs(),
+  );
   group.generationId = v.generation;
   group.protocolType = v.protocolType === "" ? null : v.protocolType;
   group.protocolName = v.protocol;
@@ -100,7 +110,11 @@ function consumerGroup(ctx: GroupContext, groupId: string): ConsumerGroup {
   return group;
 }
 
-function applyConsumerRecord(ctx: GroupContext, key: GroupRecordKey, value: Uint8Array | null): void {
+function applyConsumerRecord(
+  ctx: GroupContext,
+  key: GroupRecordKey,
+  value: Uint8Array | null,
+): void {
   if (key.type === 3) {
     if (value === null) {
       if (ctx.groups.get(key.group)?.type === "consumer") ctx.groups.delete(key.group);

@@ -17,7 +17,9 @@ export class MemoryGroupLog implements GroupLog {
   append(partition: number, records: readonly GroupRecord[]): Promise<void> {
     if (this.failAppends > 0) {
       this.failAppends--;
-      return Promise.reject(new GroupLogError("injected append failure", ErrorCode.COORDINATOR_NOT_AVAILABLE));
+      return Promise.reject(
+        new GroupLogError("injected append failure", ErrorCode.COORDINATOR_NOT_AVAILABLE),
+      );
     }
     const target = this.partitions[partition];
     if (!target) return Promise.reject(new Error(`no partition ${partition}`));
@@ -25,7 +27,10 @@ export class MemoryGroupLog implements GroupLog {
     return Promise.resolve();
   }
 
-  async replay(partition: number, onRecord: (key: Uint8Array, value: Uint8Array | null) => void): Promise<void> {
+  async replay(
+    partition: number,
+    onRecord: (key: Uint8Array, value: Uint8Array | null) => void,
+  ): Promise<void> {
     for (const r of this.partitions[partition] ?? []) onRecord(r.key, r.value);
   }
 

@@ -359,7 +359,13 @@ export function decodeCurrentMemberAssignmentValue(
   const assignedPartitions = readTopicPartitions(r);
   const partitionsPendingRevocation = readTopicPartitions(r);
   r.unknownTaggedFields();
-  return { memberEpoch, previousMemberEpoch, state, assignedPartitions, partitionsPendingRevocation };
+  return {
+    memberEpoch,
+    previousMemberEpoch,
+    state,
+    assignedPartitions,
+    partitionsPendingRevocation,
+  };
 }
 
 // ---- helpers ----

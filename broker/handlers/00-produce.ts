@@ -5,8 +5,7 @@
  * sequence checks; v0–v2 MessageSets are up-converted to v2 batches.
  * Leaves out: transactional batches (INVALID_RECORD until transactions land),
  * re-compression to a topic's compression.type (batches are stored as sent), per-record
- * checks that need decoding (message.timestamp.*.max.ms, null keys on compacted topics),
- * and throttling (throttleTimeMs is always 0).
+ * timestamp checks (message.timestamp.*.max.ms) and throttling (throttleTimeMs is always 0).
  */
 
 import type { Input } from "../../protocol/codec/generated-support.ts";
@@ -77,7 +76,7 @@ export const produceHandler = defineHandler({
         if (!partition) {
           return errorOnly(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null, ctx.apiVersion);
         }
-        const result = appendToPartition(partition, p.records, durability, nowMs);
+        const result = appendToPartition(partition, p.records, durability, nowMs, ctx.apiVersion);
         core.noteAppend(partition);
         return result instanceof Promise
           ? result.then((r) => toWire(p.index, r, ctx.apiVersion))

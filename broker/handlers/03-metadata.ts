@@ -71,8 +71,7 @@ export const metadataHandler = defineHandler({
             // Another request is creating it right now: retriable, as Kafka answers.
             t = core.topic(wanted.name);
             errorCode = ErrorCode.LEADER_NOT_AVAILABLE;
-          }
-          else errorCode = ErrorCode[created.error];
+          } else errorCode = ErrorCode[created.error];
         }
         topics.push(
           t

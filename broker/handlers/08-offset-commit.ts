@@ -39,13 +39,19 @@ export const offsetCommitHandler = defineHandler({
         })
       : topics.map((t) => ({
           name: t.name,
-          partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE })),
+          partitions: t.partitions.map((p) => ({
+            partition: p.partition,
+            errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+          })),
         }));
     return {
       throttleTimeMs: 0,
       topics: result.map((t) => ({
         name: t.name,
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode: p.errorCode })),
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partition,
+          errorCode: p.errorCode,
+        })),
       })),
     };
   },

@@ -22,7 +22,10 @@ export const offsetFetchHandler = defineHandler({
       topics: { name: string; partitionIndexes: number[] }[] | null,
       member: { memberId: string | null; memberEpoch: number } | null,
     ): FetchedGroup => {
-      const wanted = topics === null ? null : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes }));
+      const wanted =
+        topics === null
+          ? null
+          : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes }));
       if (!coordinator) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
       return coordinator.fetchOffsets(groupId, wanted, member);
     };
@@ -39,7 +42,11 @@ export const offsetFetchHandler = defineHandler({
       return {
         throttleTimeMs: 0,
         groups: request.groups.map((g) => {
-          const r = fetch(g.groupId, g.topics, v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : null);
+          const r = fetch(
+            g.groupId,
+            g.topics,
+            v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : null,
+          );
           return {
             groupId: g.groupId,
             errorCode: r.errorCode,

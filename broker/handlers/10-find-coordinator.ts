@@ -22,12 +22,33 @@ export const findCoordinatorHandler = defineHandler({
     const { core } = ctx;
     const answer = (key: string) => {
       if (request.keyType !== KEY_GROUP && request.keyType !== KEY_TRANSACTION) {
-        return { key, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `key type ${request.keyType} is not supported`, nodeId: -1, host: "", port: -1 };
+        return {
+          key,
+          errorCode: ErrorCode.INVALID_REQUEST,
+          errorMessage: `key type ${request.keyType} is not supported`,
+          nodeId: -1,
+          host: "",
+          port: -1,
+        };
       }
       if (request.keyType === KEY_GROUP && groupCoordinatorOf(core) === undefined) {
-        return { key, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: "the group coordinator is not running", nodeId: -1, host: "", port: -1 };
+        return {
+          key,
+          errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+          errorMessage: "the group coordinator is not running",
+          nodeId: -1,
+          host: "",
+          port: -1,
+        };
       }
-      return { key, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: core.nodeId, host: core.advertised.host, port: core.advertised.port };
+      return {
+        key,
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        nodeId: core.nodeId,
+        host: core.advertised.host,
+        port: core.advertised.port,
+      };
     };
     if (ctx.apiVersion >= 4) {
       return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map(answer) };

@@ -9,8 +9,8 @@ import { ApiKey } from "../../protocol/messages/generated/apis.ts";
 import { groupCoordinatorOf } from "../groups/attach.ts";
 import { joinError } from "../groups/classic.ts";
 import type { JoinResult } from "../groups/classic-group.ts";
-import { defineHandler } from "./registry.ts";
 import { clientHostOf } from "./group-common.ts";
+import { defineHandler } from "./registry.ts";
 
 export const joinGroupHandler = defineHandler({
   apiKey: ApiKey.JoinGroup,
@@ -35,7 +35,8 @@ export const joinGroupHandler = defineHandler({
         metadata: m.metadata,
       })),
     });
-    if (!coordinator) return toWire(joinError(request.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    if (!coordinator)
+      return toWire(joinError(request.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
     const result = await coordinator.joinGroup({
       groupId: request.groupId,
       memberId: request.memberId,

@@ -17,10 +17,14 @@ export const leaveGroupHandler = defineHandler({
     const members = batched
       ? request.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId }))
       : [{ memberId: request.memberId, groupInstanceId: null }];
-    if (!coordinator) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
+    if (!coordinator)
+      return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
     const r = coordinator.leaveGroup(request.groupId, members);
     if (!batched) {
-      return { throttleTimeMs: 0, errorCode: r.errorCode !== ErrorCode.NONE ? r.errorCode : (r.members[0] ?? ErrorCode.NONE) };
+      return {
+        throttleTimeMs: 0,
+        errorCode: r.errorCode !== ErrorCode.NONE ? r.errorCode : (r.members[0] ?? ErrorCode.NONE),
+      };
     }
     return {
       throttleTimeMs: 0,
@@ -28,7 +32,11 @@ export const leaveGroupHandler = defineHandler({
       members:
         r.errorCode !== ErrorCode.NONE
           ? []
-          : members.map((m, i) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: r.members[i]! })),
+          : members.map((m, i) => ({
+              memberId: m.memberId,
+              groupInstanceId: m.groupInstanceId,
+              errorCode: r.members[i]!,
+            })),
     };
   },
 });

@@ -16,7 +16,11 @@ export const syncGroupHandler = defineHandler({
     const coordinator = groupCoordinatorOf(ctx.core);
     const v = ctx.apiVersion;
     if (!coordinator) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, assignment: new Uint8Array(0) };
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+        assignment: new Uint8Array(0),
+      };
     }
     const r = await coordinator.syncGroup({
       groupId: request.groupId,
@@ -25,7 +29,10 @@ export const syncGroupHandler = defineHandler({
       groupInstanceId: v >= 3 ? request.groupInstanceId : null,
       protocolType: v >= 5 ? request.protocolType : null,
       protocolName: v >= 5 ? request.protocolName : null,
-      assignments: request.assignments.map((a) => ({ memberId: a.memberId, assignment: a.assignment })),
+      assignments: request.assignments.map((a) => ({
+        memberId: a.memberId,
+        assignment: a.assignment,
+      })),
     });
     return {
       throttleTimeMs: 0,

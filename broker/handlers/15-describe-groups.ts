@@ -3,11 +3,12 @@
  * assignments. Unknown groups and KIP-848 consumer groups read as "Dead" with no error,
  * as Kafka answers before v6. Authorized operations (v3+) are not computed.
  */
+
+import { ErrorCode } from "../../protocol/errors.ts";
 import { ApiKey } from "../../protocol/messages/generated/apis.ts";
 import { groupCoordinatorOf } from "../groups/attach.ts";
-import { defineHandler } from "./registry.ts";
 import { AUTHORIZED_OPERATIONS_OMITTED } from "./group-common.ts";
-import { ErrorCode } from "../../protocol/errors.ts";
+import { defineHandler } from "./registry.ts";
 
 export const describeGroupsHandler = defineHandler({
   apiKey: ApiKey.DescribeGroups,
@@ -19,7 +20,15 @@ export const describeGroupsHandler = defineHandler({
       throttleTimeMs: 0,
       groups: request.groups.map((groupId) => {
         if (!coordinator) {
-          return { groupId, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groupState: "", protocolType: "", protocolData: "", members: [], authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
+          return {
+            groupId,
+            errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+            groupState: "",
+            protocolType: "",
+            protocolData: "",
+            members: [],
+            authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+          };
         }
         const g = coordinator.describeClassicGroup(groupId);
         return {

@@ -14,8 +14,12 @@ export const listGroupsHandler = defineHandler({
   handle(ctx, request) {
     const v = ctx.apiVersion;
     const coordinator = groupCoordinatorOf(ctx.core);
-    if (!coordinator) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] };
-    const groups = coordinator.listGroups(v >= 4 ? request.statesFilter : [], v >= 5 ? request.typesFilter : []);
+    if (!coordinator)
+      return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] };
+    const groups = coordinator.listGroups(
+      v >= 4 ? request.statesFilter : [],
+      v >= 5 ? request.typesFilter : [],
+    );
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,

@@ -14,17 +14,24 @@ export const offsetDeleteHandler = defineHandler({
   maxVersion: 0,
   async handle(ctx, request) {
     const coordinator = groupCoordinatorOf(ctx.core);
-    if (!coordinator) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, throttleTimeMs: 0, topics: [] };
+    if (!coordinator)
+      return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, throttleTimeMs: 0, topics: [] };
     const r = await coordinator.deleteOffsets(
       request.groupId,
-      request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })),
+      request.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => p.partitionIndex),
+      })),
     );
     return {
       errorCode: r.errorCode,
       throttleTimeMs: 0,
       topics: r.topics.map((t) => ({
         name: t.name,
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode: p.errorCode })),
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partition,
+          errorCode: p.errorCode,
+        })),
       })),
     };
   },

@@ -6,8 +6,8 @@
 import { ErrorCode } from "../../protocol/errors.ts";
 import { ApiKey } from "../../protocol/messages/generated/apis.ts";
 import { groupCoordinatorOf } from "../groups/attach.ts";
-import { defineHandler } from "./registry.ts";
 import { clientHostOf } from "./group-common.ts";
+import { defineHandler } from "./registry.ts";
 
 export const consumerGroupHeartbeatHandler = defineHandler({
   apiKey: ApiKey.ConsumerGroupHeartbeat,
@@ -16,7 +16,12 @@ export const consumerGroupHeartbeatHandler = defineHandler({
   async handle(ctx, request) {
     const coordinator = groupCoordinatorOf(ctx.core);
     if (!coordinator) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, memberEpoch: -1, heartbeatIntervalMs: 0 };
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+        memberEpoch: -1,
+        heartbeatIntervalMs: 0,
+      };
     }
     const r = await coordinator.consumerHeartbeat({
       groupId: request.groupId,

@@ -5,11 +5,11 @@
  */
 import { ErrorCode } from "../../protocol/errors.ts";
 import { ApiKey } from "../../protocol/messages/generated/apis.ts";
+import { DEFAULT_ASSIGNOR } from "../groups/assignors.ts";
 import { groupCoordinatorOf } from "../groups/attach.ts";
 import { toTopicPartitions } from "../groups/consumer-group.ts";
-import { defineHandler } from "./registry.ts";
 import { AUTHORIZED_OPERATIONS_OMITTED } from "./group-common.ts";
-import { DEFAULT_ASSIGNOR } from "../groups/assignors.ts";
+import { defineHandler } from "./registry.ts";
 
 export const consumerGroupDescribeHandler = defineHandler({
   apiKey: ApiKey.ConsumerGroupDescribe,
@@ -39,11 +39,18 @@ export const consumerGroupDescribeHandler = defineHandler({
           members: [],
           authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
         });
-        if (!coordinator) return notFound(ErrorCode.COORDINATOR_NOT_AVAILABLE, "the group coordinator is not running");
+        if (!coordinator)
+          return notFound(
+            ErrorCode.COORDINATOR_NOT_AVAILABLE,
+            "the group coordinator is not running",
+          );
         if (groupId === "") return notFound(ErrorCode.INVALID_GROUP_ID, "group id is empty");
         const g = coordinator.group(groupId);
-        if (!g || g.type !== "consumer") return notFound(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} not found.`);
-        const assignors = [...g.members.values()].map((m) => m.serverAssignor).filter((a) => a !== null);
+        if (g?.type !== "consumer")
+          return notFound(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} not found.`);
+        const assignors = [...g.members.values()]
+          .map((m) => m.serverAssignor)
+          .filter((a) => a !== null);
         return {
           errorCode: ErrorCode.NONE,
           errorMessage: null,

@@ -18,6 +18,7 @@ import { describeLogDirsHandler } from "./35-describe-log-dirs.ts";
 import { createPartitionsHandler } from "./37-create-partitions.ts";
 import { incrementalAlterConfigsHandler } from "./44-incremental-alter-configs.ts";
 import { describeClusterHandler } from "./60-describe-cluster.ts";
+import { describeProducersHandler } from "./61-describe-producers.ts";
 import { describeTopicPartitionsHandler } from "./75-describe-topic-partitions.ts";
 import { GROUP_HANDLERS } from "./group-handlers.ts";
 import { type ApiHandler, HandlerRegistry } from "./registry.ts";
@@ -40,6 +41,7 @@ export const ALL_HANDLERS: readonly ApiHandler[] = [
   createPartitionsHandler,
   incrementalAlterConfigsHandler,
   describeClusterHandler,
+  describeProducersHandler,
   describeTopicPartitionsHandler,
 ] as ApiHandler[];
 

@@ -67,6 +67,8 @@ export interface ConsumerLag extends TopicPartition {
   highWatermark: number;
 }
 
+let consumerCount = 0;
+
 export class Consumer {
   readonly #cluster: Cluster;
   readonly #opts: Required<
@@ -84,6 +86,8 @@ export class Consumer {
   /** Positions as of the last commit, so unchanged offsets are not committed again. */
   #committed = new Map<string, number>();
   #closed = false;
+  /** Connection lanes of this consumer: its own, so its long polls and joins block no one else. */
+  readonly #lane = `consumer-${++consumerCount}`;
 
   constructor(cluster: Cluster, opts: ConsumerOptions = {}) {
     this.#cluster = cluster;
@@ -121,6 +125,7 @@ export class Consumer {
           heartbeatIntervalMs: this.#opts.heartbeatIntervalMs,
           assignors,
           groupInstanceId: opts.groupInstanceId ?? null,
+          lane: this.#lane,
         })
       : null;
   }
@@ -429,7 +434,7 @@ export class Consumer {
             })),
           };
         },
-        { lane: "fetch", timeoutMs: maxWaitMs + this.#cluster.requestTimeoutMs },
+        { lane: `${this.#lane}-fetch`, timeoutMs: maxWaitMs + this.#cluster.requestTimeoutMs },
       );
       if (response.errorCode !== 0) {
         // FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH…: start a new session.
@@ -492,6 +497,7 @@ export class Consumer {
     } finally {
       if (this.#subscription && this.#membership) await this.#membership.leave().catch(() => {});
       this.#membership?.stopHeartbeat();
+      await this.#cluster.closeLanes(this.#lane);
     }
   }
 }

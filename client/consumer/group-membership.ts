@@ -24,6 +24,12 @@ export interface MembershipOptions {
   heartbeatIntervalMs: number;
   assignors: readonly Assignor[];
   groupInstanceId: string | null;
+  /**
+   * Connection lane for coordinator traffic. Brokers handle one request per connection at
+   * a time and JoinGroup blocks until the rebalance completes, so members in one process
+   * must not share a connection to the coordinator.
+   */
+  lane: string;
 }
 
 const E = {
@@ -33,6 +39,7 @@ const E = {
   ILLEGAL_GENERATION: 22,
   UNKNOWN_MEMBER_ID: 25,
   REBALANCE_IN_PROGRESS: 27,
+  INVALID_REQUEST: 42,
   MEMBER_ID_REQUIRED: 79,
 } as const;
 
@@ -73,7 +80,7 @@ export class GroupMembership {
 
   async coordinator(): Promise<NodeConnection> {
     if (this.#coordinator && !this.#coordinator.connection.closed) return this.#coordinator;
-    this.#coordinator = await groupCoordinator(this.#cluster, this.groupId);
+    this.#coordinator = await groupCoordinator(this.#cluster, this.groupId, this.#opts.lane);
     return this.#coordinator;
   }
 
@@ -159,6 +166,11 @@ export class GroupMembership {
       }),
       { timeoutMs: this.#opts.rebalanceTimeoutMs + 5000 },
     );
+    if (sync.errorCode === E.INVALID_REQUEST) {
+      // librdkafka's mock cluster answers a follower's SyncGroup that arrives after the
+      // leader's completed the round with INVALID_REQUEST; joining again recovers.
+      throw kafkaError(E.REBALANCE_IN_PROGRESS, `sync group ${this.groupId} (${sync.errorCode})`);
+    }
     if (sync.errorCode !== 0) throw kafkaError(sync.errorCode, `sync group ${this.groupId}`);
     return decodeAssignment(sync.assignment).assigned;
   }

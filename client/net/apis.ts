@@ -49,7 +49,13 @@ function lenientSyncGroup(): ApiDef<ApiRequestMap[14], ApiResponseMap[14]> {
         const throttleTimeMs = version >= 1 ? r.int32() : 0;
         const errorCode = r.int16();
         if (errorCode === 0) throw err;
-        return { throttleTimeMs, errorCode, protocolType: null, protocolName: null, assignment: new Uint8Array(0) };
+        return {
+          throttleTimeMs,
+          errorCode,
+          protocolType: null,
+          protocolName: null,
+          assignment: new Uint8Array(0),
+        };
       }
     },
   };

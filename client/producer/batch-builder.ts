@@ -35,6 +35,10 @@ function byteLength(b: Bytes): number {
 
 /** Size of the zigzag varint of a signed safe integer. */
 function sizeOfZigzag(v: number): number {
+  if (v >= -0x40000000 && v < 0x40000000) {
+    const u = ((v << 1) ^ (v >> 31)) >>> 0;
+    return u < 0x80 ? 1 : u < 0x4000 ? 2 : u < 0x200000 ? 3 : u < 0x10000000 ? 4 : 5;
+  }
   let u = v >= 0 ? v * 2 : -v * 2 - 1;
   let n = 1;
   while (u >= 128) {
@@ -77,30 +81,27 @@ export class BatchBuilder {
 
   /** Appends one record; returns its offset delta within the batch. */
   append(timestampMs: number, key: Bytes, value: Bytes, headers?: readonly RecordHeader[]): number {
-    if (this.#count === 0) this.#baseTimestamp = timestampMs;
-    if (timestampMs > this.#maxTimestamp) this.#maxTimestamp = timestampMs;
     const offsetDelta = this.#count;
+    if (offsetDelta === 0) this.#baseTimestamp = timestampMs;
+    if (timestampMs > this.#maxTimestamp) this.#maxTimestamp = timestampMs;
     const tsDelta = timestampMs - this.#baseTimestamp;
-    const keyLen = byteLength(key);
-    const valueLen = byteLength(value);
-    let bodySize =
-      1 +
-      sizeOfZigzag(tsDelta) +
-      sizeOfZigzag(offsetDelta) +
-      sizeOfZigzag(keyLen) +
-      Math.max(keyLen, 0) +
-      sizeOfZigzag(valueLen) +
-      Math.max(valueLen, 0);
-    const nHeaders = headers?.length ?? 0;
+    const keyLen = key === null ? -1 : typeof key === "string" ? utf8Length(key) : key.length;
+    const valueLen =
+      value === null ? -1 : typeof value === "string" ? utf8Length(value) : value.length;
+    let bodySize = 1 + sizeOfZigzag(tsDelta) + sizeOfZigzag(offsetDelta);
+    bodySize += keyLen < 0 ? 1 : sizeOfZigzag(keyLen) + keyLen;
+    bodySize += valueLen < 0 ? 1 : sizeOfZigzag(valueLen) + valueLen;
+    const nHeaders = headers === undefined ? 0 : headers.length;
     bodySize += sizeOfZigzag(nHeaders);
-    if (headers) {
-      for (const h of headers) {
+    if (nHeaders > 0) {
+      for (const h of headers!) {
         const hk = utf8Length(h.key);
         const hv = byteLength(h.value);
-        bodySize += sizeOfZigzag(hk) + hk + sizeOfZigzag(hv) + Math.max(hv, 0);
+        bodySize += sizeOfZigzag(hk) + hk + (hv < 0 ? 1 : sizeOfZigzag(hv) + hv);
       }
     }
-    this.#ensure(sizeOfZigzag(bodySize) + bodySize);
+    const total = sizeOfZigzag(bodySize) + bodySize;
+    if (this.#pos + total > this.#buf.length) this.#grow(total);
     this.#zigzag(bodySize);
     this.#buf[this.#pos++] = 0; // record attributes: unused
     this.#zigzag(tsDelta);
@@ -108,13 +109,13 @@ export class BatchBuilder {
     this.#bytes(key, keyLen);
     this.#bytes(value, valueLen);
     this.#zigzag(nHeaders);
-    if (headers) {
-      for (const h of headers) {
+    if (nHeaders > 0) {
+      for (const h of headers!) {
         this.#bytes(h.key, utf8Length(h.key));
         this.#bytes(h.value, byteLength(h.value));
       }
     }
-    this.#count++;
+    this.#count = offsetDelta + 1;
     return offsetDelta;
   }
 
@@ -149,8 +150,7 @@ export class BatchBuilder {
     return buf.subarray(0, end);
   }
 
-  #ensure(n: number): void {
-    if (this.#pos + n <= this.#buf.length) return;
+  #grow(n: number): void {
     let cap = this.#buf.length * 2;
     while (cap < this.#pos + n) cap *= 2;
     const next = new Uint8Array(cap);

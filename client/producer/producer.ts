@@ -57,7 +57,8 @@ export interface ProducerOptions {
 interface OpenBatch {
   builder: BatchBuilder;
   callbacks: (DeliveryCallback | null)[];
-  timestamps: number[] | null;
+  /** Create timestamps, parallel to `callbacks` (only kept while callbacks are). */
+  timestamps: number[];
   sequence: number;
   attempts: number;
   bytes: Uint8Array | null;
@@ -256,7 +257,7 @@ export class Producer {
           now,
         ),
         callbacks: [],
-        timestamps: null,
+        timestamps: [],
         sequence: -1,
         attempts: 0,
         bytes: null,
@@ -271,8 +272,12 @@ export class Producer {
     this.#bufferedBytes += q.open.builder.sizeInBytes - before;
     if (cb || q.open.callbacks.length > 0) {
       // Callbacks are indexed by offset delta; only allocate the array once one is used.
-      while (q.open.callbacks.length < q.open.builder.count - 1) q.open.callbacks.push(null);
+      while (q.open.callbacks.length < q.open.builder.count - 1) {
+        q.open.callbacks.push(null);
+        q.open.timestamps.push(-1);
+      }
       q.open.callbacks.push(cb);
+      q.open.timestamps.push(ts);
     }
     if (q.open.builder.sizeInBytes >= this.#batchBytes) this.#close(q);
   }
@@ -522,13 +527,15 @@ export class Producer {
               topic: q.topic,
               partition: q.partition,
               offset: baseOffset < 0 ? -1 : baseOffset + i,
-              timestamp: logAppendTimeMs >= 0 ? logAppendTimeMs : -1,
+              timestamp: logAppendTimeMs >= 0 ? logAppendTimeMs : (batch.timestamps[i] ?? -1),
             };
         safeCall(cb, err, meta);
       }
     }
-    if (err && batch.callbacks.every((c) => c === null) && !this.#firstError)
+    // Records produced without a callback report their failure through flush().
+    if (err && !this.#firstError && (batch.callbacks.length < count || batch.callbacks.includes(null))) {
       this.#firstError = err;
+    }
     this.#recordsDone(count);
   }
 

@@ -12,7 +12,7 @@
  * The clean-shutdown marker is removed at open, so a crash at any later point makes the
  * next open scan each log's tail segment.
  */
-import type { Clock, Timer } from "../clock.ts";
+import type { Clock, Random, Timer } from "../clock.ts";
 import type {
   MetadataStore,
   OpenLogOptions,
@@ -22,6 +22,7 @@ import type {
 } from "../engine.ts";
 import { StorageError } from "../errors.ts";
 import { type FileSystem, joinPath, parentDir } from "../fs.ts";
+import { newKafkaId } from "../ids.ts";
 import { type StorageLogger, silentStorageLogger } from "../logger.ts";
 import {
   InMemoryMetadataStore,
@@ -41,8 +42,12 @@ export interface FileEngineOptions {
   fs: FileSystem;
   clock: Clock;
   logger?: StorageLogger;
-  /** Used when the data dir is new; an existing dir keeps its stored cluster id. */
+  /**
+   * Used when the data dir is new ("" = generate one with `random`); an existing dir
+   * keeps its stored cluster id.
+   */
   clusterId: string;
+  random?: Random;
   nodeId: number;
   /** Retention/compaction/flush.ms/checkpoint period; 0 disables the timer (tests). */
   maintenanceIntervalMs?: number;
@@ -312,13 +317,20 @@ async function loadMetadataState(
     }
     return state;
   }
+  let clusterId = options.clusterId;
+  if (clusterId === "") {
+    if (options.random === undefined) {
+      throw new StorageError("invalid_config", "a new data dir needs a cluster id or a Random");
+    }
+    clusterId = newKafkaId(options.random);
+  }
   const state: MetadataState = {
     version: 1,
-    clusterId: options.clusterId,
+    clusterId,
     nodeId: options.nodeId,
     topics: [],
   };
-  const props = `version=1\ncluster.id=${options.clusterId}\nnode.id=${options.nodeId}\n`;
+  const props = `version=1\ncluster.id=${clusterId}\nnode.id=${options.nodeId}\n`;
   await writeFileAtomic(fs, dataDir, META_PROPERTIES, textBytes(props));
   await writeFileAtomic(fs, dataDir, METADATA_FILE, textBytes(JSON.stringify(state, null, 2)));
   return state;

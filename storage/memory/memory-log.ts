@@ -126,8 +126,9 @@ export class MemoryLog implements PartitionLog {
     const minOne = options.minOneBatch ?? true;
     const empty = { records: new Uint8Array(0), batchCount: 0 };
     if (offset >= bound) return Promise.resolve(empty);
-    for (const seg of this.segments) {
-      const first = seg.batches.findIndex((b) => b.last >= offset);
+    for (let s = this.segmentFor(offset); s < this.segments.length; s++) {
+      const seg = this.segments[s]!;
+      const first = firstBatchEndingAtOrAfter(seg.batches, offset);
       if (first < 0) continue;
       const picked: Uint8Array[] = [];
       let total = 0;
@@ -334,6 +335,21 @@ export class MemoryLog implements PartitionLog {
     if (full || old || overflow) this.segments.push(this.newSegment(this.next));
   }
 
+  /** Last segment whose base offset is ≤ `offset` (0 if none). */
+  private segmentFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.segments[mid]!.baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
   private active(): MemSegment {
     return this.segments.at(-1)!;
   }
@@ -345,6 +361,21 @@ export class MemoryLog implements PartitionLog {
   private usable(): void {
     if (this.closed) throw new StorageError("closed", `log ${this.topic}-${this.partition} closed`);
   }
+}
+
+/** Index of the first batch whose last offset is ≥ `offset`, or -1. */
+function firstBatchEndingAtOrAfter(batches: readonly MemBatch[], offset: number): number {
+  let lo = 0;
+  let hi = batches.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (batches[mid]!.last >= offset) {
+      found = mid;
+      hi = mid - 1;
+    } else lo = mid + 1;
+  }
+  return found;
 }
 
 function concat(parts: readonly Uint8Array[], total: number): Uint8Array {

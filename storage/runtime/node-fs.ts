@@ -1,11 +1,16 @@
 /**
- * The production FileSystem on node:fs promises. Every call is asynchronous so an
- * fdatasync on one partition never blocks the event loop serving the others; writes of
- * several chunks use pwritev so group commit costs one syscall, not one per batch.
+ * The production FileSystem on node:fs promises. fdatasync, reads and large writes are
+ * asynchronous so a slow disk never blocks the event loop serving other partitions;
+ * writes of several chunks use pwritev so group commit costs one syscall, not one per
+ * batch. Small writes (≤ SYNC_WRITE_MAX_BYTES) are done synchronously: copying a few
+ * KiB into the page cache takes ~10 µs, a round trip through the thread pool ~40 µs
+ * (measured with Bun 1.4.5, see docs/benchmarks.md "Storage").
  */
-import { constants } from "node:fs";
+import { constants, writevSync } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { type DiskFile, type FileSystem, isNotFound, type OpenMode } from "../fs.ts";
+
+export const SYNC_WRITE_MAX_BYTES = 256 * 1024;
 
 class NodeDiskFile implements DiskFile {
   constructor(private readonly handle: fsp.FileHandle) {}
@@ -23,6 +28,15 @@ class NodeDiskFile implements DiskFile {
   async write(chunks: readonly Uint8Array[], position: number): Promise<void> {
     let pending = chunks.filter((c) => c.length > 0);
     let pos = position;
+    const total = pending.reduce((n, c) => n + c.length, 0);
+    if (total <= SYNC_WRITE_MAX_BYTES) {
+      while (pending.length > 0) {
+        const written = writevSync(this.handle.fd, pending, pos);
+        pos += written;
+        pending = dropWritten(pending, written);
+      }
+      return;
+    }
     while (pending.length > 0) {
       const { bytesWritten } =
         pending.length === 1

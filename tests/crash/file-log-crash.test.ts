@@ -46,14 +46,33 @@ function rng(seed: number): () => number {
   };
 }
 
-async function runChild(dir: string, run: number, killAfterMs: number): Promise<Ack[]> {
+/**
+ * Runs one child and SIGKILLs it: `killAfterMs` after it reported ready (so every run has
+ * time to acknowledge something even on a loaded machine), or, when `early`, that long
+ * after spawning — possibly in the middle of its own recovery.
+ */
+async function runChild(
+  dir: string,
+  run: number,
+  killAfterMs: number,
+  early: boolean,
+): Promise<Ack[]> {
   const child = Bun.spawn([BUN, CHILD, dir, String(run)], { stdout: "pipe", stderr: "pipe" });
   const acks: Ack[] = [];
   let text = "";
+  let signalReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    signalReady = resolve;
+  });
   const reader = (async () => {
     const decoder = new TextDecoder();
-    for await (const chunk of child.stdout) text += decoder.decode(chunk, { stream: true });
+    for await (const chunk of child.stdout) {
+      text += decoder.decode(chunk, { stream: true });
+      if (text.includes("ready")) signalReady();
+    }
+    signalReady();
   })();
+  if (!early) await ready;
   await Bun.sleep(killAfterMs);
   child.kill("SIGKILL");
   await child.exited;
@@ -62,7 +81,7 @@ async function runChild(dir: string, run: number, killAfterMs: number): Promise<
     const m = /^ack (\d+) (\d+) (\d+)$/.exec(line);
     if (m) acks.push({ offset: Number(m[1]), run, writer: Number(m[2]), seq: Number(m[3]) });
   }
-  if (child.exitCode !== null && child.signalCode !== "SIGKILL") {
+  if (child.signalCode !== "SIGKILL") {
     throw new Error(`child exited on its own: ${await new Response(child.stderr).text()}`);
   }
   return acks;
@@ -105,7 +124,8 @@ test(`acknowledged batches survive ${RUNS} SIGKILLs byte-identical`, async () =>
   let torn = 0;
   try {
     for (let run = 0; run < RUNS; run++) {
-      const acks = await runChild(dir, run, 40 + Math.floor(random() * 160));
+      const early = run % 10 === 4;
+      const acks = await runChild(dir, run, Math.floor(random() * (early ? 120 : 150)), early);
       let damage: { segmentBase: number; from: number } | null = null;
       if (run % 10 === 9) {
         damage = damageTail(dir, random);

@@ -275,6 +275,37 @@ describe("group commands against datacore", () => {
         if (hasGroups) await fn();
       }, 30_000);
     groupScenario(gated, () => broker.bootstrap, true);
+    gated("describe shows a live member with its assignment, client id and lag", async () => {
+      const kafka = new KafkaClient({ brokers: broker.bootstrap, clientId: "lag-reader" });
+      const consumer = kafka.consumer({
+        groupId: "live",
+        autoOffsetReset: "earliest",
+        heartbeatIntervalMs: 200,
+      });
+      consumer.subscribe(["events"]);
+      const deadline = Date.now() + 10_000;
+      const seen = [];
+      while (seen.length < 20 && Date.now() < deadline) seen.push(...(await consumer.poll(300)));
+      await consumer.commit([{ topic: "events", partition: 0, offset: 15 }]);
+      const r = await runCli(["group", "describe", "live", "--format", "json"], {
+        brokers: broker.bootstrap,
+      });
+      const d = json<OffsetsJson & { members: { clientId: string; assignment: unknown[] }[] }>(r);
+      expect(d.state).toBe("Stable");
+      expect(d.members.length).toBe(1);
+      expect(d.members[0]).toMatchObject({
+        clientId: "lag-reader",
+        assignment: [{ topic: "events", partition: 0 }],
+      });
+      expect(d.offsets[0]).toMatchObject({ currentOffset: 15, logEndOffset: 20, lag: 5 });
+      const text = await runCli(["group", "describe", "live"], { brokers: broker.bootstrap });
+      expect(text.stdout).toMatch(/STATE\s+Stable/);
+      expect(text.stdout).toMatch(/events\s+0\s+15\s+20\s+5\s+\S+\s+lag-reader/);
+      const busy = await runCli(["group", "delete", "live"], { brokers: broker.bootstrap });
+      expect(busy.code).toBe(1);
+      expect(busy.stderr).toContain("NON_EMPTY_GROUP");
+      await kafka.close();
+    });
     gated("group list and delete", async () => {
       const cli = (args: string[]) => runCli(args, { brokers: broker.bootstrap });
       const list = json<{ groups: { groupId: string }[] }>(

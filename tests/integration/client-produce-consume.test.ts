@@ -150,19 +150,16 @@ describe("client against datacore", () => {
   });
 });
 
-describe.if(mockClusterAvailable())("consumer groups against librdkafka's mock cluster", () => {
-  let mock: MockCluster;
-  beforeAll(async () => {
-    mock = await startMockCluster();
-  });
-  afterAll(async () => {
-    await mock.stop();
-  });
-
+/** Group scenarios shared by both targets; `prepare` makes a 4-partition topic exist. */
+function groupTests(
+  bootstrap: () => string,
+  prepare: (kafka: KafkaClient, topic: string) => Promise<void>,
+) {
   for (const assignor of ["range", "roundrobin"] as const) {
     test(`two members split the partitions (${assignor}); when one leaves the other takes all`, async () => {
-      const kafka = new KafkaClient({ brokers: mock.bootstrap });
+      const kafka = new KafkaClient({ brokers: bootstrap() });
       const topic = `grp-${assignor}`;
+      await prepare(kafka, topic);
       const producer = kafka.producer();
       for (let i = 0; i < 40; i++) producer.produce({ topic, key: `k${i}`, value: `v${i}` });
       await producer.flush();
@@ -194,7 +191,7 @@ describe.if(mockClusterAvailable())("consumer groups against librdkafka's mock c
   }
 
   test("a new member resumes from the group's committed offsets", async () => {
-    const kafka = new KafkaClient({ brokers: mock.bootstrap });
+    const kafka = new KafkaClient({ brokers: bootstrap() });
     const producer = kafka.producer();
     for (let i = 0; i < 10; i++)
       producer.produce({ topic: "resume", partition: 0, value: `r${i}` });
@@ -213,4 +210,36 @@ describe.if(mockClusterAvailable())("consumer groups against librdkafka's mock c
     ]);
     await kafka.close();
   }, 30_000);
+}
+
+describe.if(mockClusterAvailable())("consumer groups against librdkafka's mock cluster", () => {
+  let mock: MockCluster;
+  beforeAll(async () => {
+    mock = await startMockCluster();
+  });
+  afterAll(async () => {
+    await mock.stop();
+  });
+  // The mock creates topics (4 partitions) on first use.
+  groupTests(
+    () => mock.bootstrap,
+    async () => {},
+  );
+});
+
+describe("consumer groups against datacore", () => {
+  let broker: RunningBroker;
+  beforeAll(async () => {
+    broker = await startBroker();
+  });
+  afterAll(async () => {
+    await broker.stop();
+  });
+  groupTests(
+    () => broker.bootstrap,
+    async (kafka, topic) => {
+      const [r] = await kafka.admin().createTopics([{ name: topic, partitions: 4 }]);
+      expect(r?.error).toBeNull();
+    },
+  );
 });

@@ -18,6 +18,7 @@ import { isStorageError } from "../../../storage/errors.ts";
 import { FileEngine } from "../../../storage/file/file-engine.ts";
 import type { FileSystem } from "../../../storage/fs.ts";
 import { toOffset } from "../../../storage/offset.ts";
+import { openStorageEngine } from "../../../storage/open-engine.ts";
 import { nodeFileSystem } from "../../../storage/runtime/node-fs.ts";
 import { FaultyFileSystem } from "../../../storage/testing/faulty-fs.ts";
 import { ManualClock } from "../../../storage/testing/manual-clock.ts";
@@ -67,9 +68,19 @@ function setup(fs: FileSystem = nodeFileSystem) {
   return { dir: dir.path, clock, lines, open, openLog };
 }
 
+/** Every batch from the log start, following segment boundaries (one read per segment). */
 async function readAllBatches(log: PartitionLog) {
-  const r = await log.read(log.logStartOffset(), 1 << 24);
-  return splitBatches(r.records);
+  const out: ReturnType<typeof splitBatches> = [];
+  let offset: number = log.logStartOffset();
+  while (offset < log.logEndOffset()) {
+    const r = await log.read(o(offset), 1 << 24);
+    if (r.batchCount === 0) break;
+    for (const b of splitBatches(r.records)) {
+      out.push(b);
+      offset = b.last + 1;
+    }
+  }
+  return out;
 }
 
 describe("file engine layout", () => {
@@ -252,5 +263,97 @@ describe("file engine disk faults", () => {
     const back = await s.openLog(restarted);
     expect((await readAllBatches(back)).map((b) => b.base)).toEqual([0]);
     expect(back.logEndOffset()).toBe(o(4));
+  });
+});
+
+describe("file engine compaction", () => {
+  const compacted = config({
+    cleanupPolicy: { compact: true, delete: false },
+    segmentBytes: 600,
+    indexIntervalBytes: 0,
+  });
+
+  test("appends and reads go on while a compaction pass rewrites closed segments", async () => {
+    const s = setup();
+    const engine = await s.open();
+    const log = await s.openLog(engine, 0, compacted);
+    for (let i = 0; i < 40; i++) {
+      await log.append(makeBatch({ keys: [`k${i % 5}`], values: [`v${i}`] }), sync);
+    }
+    await log.roll(); // every write so far is in a closed, cleanable segment
+    log.updateHighWatermark(log.logEndOffset());
+    const segmentsBefore = log.segmentCount();
+    const pass = log.compact({ force: true });
+    const during = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        log.append(makeBatch({ keys: [`new${i}`], values: ["x"] }), sync),
+      ),
+    );
+    const reading = await log.read(o(0), 1 << 20);
+    expect(reading.batchCount).toBeGreaterThan(0);
+    const result = await pass;
+    expect(result?.removedRecords).toBeGreaterThan(20);
+    expect(during.map((r) => Number(r.firstOffset))).toEqual(
+      Array.from({ length: 20 }, (_, i) => 40 + i),
+    );
+    expect(log.segmentCount()).toBeGreaterThanOrEqual(segmentsBefore);
+    // Offsets kept: the survivors of k0..k4 are their last writes, 35..39, then the new ones.
+    const all = (await readAllBatches(log)).map((b) => b.base);
+    expect(all.filter((b) => b < 40)).toEqual([35, 36, 37, 38, 39]);
+    expect(all.filter((b) => b >= 40).length).toBe(20);
+    await engine.close();
+    const reopened = await s.open();
+    const again = await s.openLog(reopened, 0, compacted);
+    expect((await readAllBatches(again)).map((b) => b.base)).toEqual(all);
+  });
+
+  test("a crash mid-swap leaves a readable log: stray .cleaned files go, lost indexes are rebuilt", async () => {
+    const s = setup();
+    const engine = await s.open();
+    const log = await s.openLog(engine, 0, compacted);
+    for (let i = 0; i < 12; i++)
+      await log.append(makeBatch({ keys: [`k${i}`], values: ["v"] }), sync);
+    await engine.close();
+    const pdir = join(s.dir, "events-0");
+    writeFileSync(join(pdir, `${SEG0}.log.cleaned`), new Uint8Array(100));
+    const indexes = readdirSync(pdir).filter((n) => n.endsWith(".index"));
+    for (const n of indexes) writeFileSync(join(pdir, n), new Uint8Array(0)); // truncated indexes
+    const reopened = await s.open();
+    const back = await s.openLog(reopened, 0, compacted);
+    expect((await readAllBatches(back)).length).toBe(12);
+    expect(await back.offsetForTimestamp(0)).toMatchObject({ offset: 0 });
+    expect(existsSync(join(pdir, `${SEG0}.log.cleaned`))).toBe(false);
+  });
+});
+
+describe("engine selection and identity", () => {
+  test("openStorageEngine picks the engine; a new data dir gets a generated cluster id, kept across restarts", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    let n = 0;
+    const random = {
+      next: () => 0.5,
+      int: () => 0,
+      bytes: (len: number) => Uint8Array.from({ length: len }, () => ++n),
+    };
+    const common = {
+      clock: new ManualClock(),
+      nodeId: 3,
+      clusterId: "",
+      random,
+      maintenanceIntervalMs: 0,
+    };
+    const memory = await openStorageEngine({ ...common, kind: "memory", dataDir: dir.path });
+    expect(memory.kind).toBe("memory");
+    const file = await openStorageEngine({ ...common, kind: "file", dataDir: dir.path });
+    expect(file.kind).toBe("file");
+    const id = file.metadata.identity().clusterId;
+    expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(readFileSync(join(dir.path, "meta.properties"), "utf8")).toContain(`cluster.id=${id}`);
+    await file.close();
+    const again = await openStorageEngine({ ...common, kind: "file", dataDir: dir.path });
+    expect(again.metadata.identity()).toEqual({ clusterId: id, nodeId: 3 });
+    await again.close();
+    await memory.close();
   });
 });

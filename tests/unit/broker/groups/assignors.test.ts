@@ -5,7 +5,12 @@
  */
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { type AssignmentSpec, rangeAssign, type TopicAssignment, uniformAssign } from "../../../../broker/groups/assignors.ts";
+import {
+  type AssignmentSpec,
+  rangeAssign,
+  type TopicAssignment,
+  uniformAssign,
+} from "../../../../broker/groups/assignors.ts";
 
 const specArb = fc
   .record({
@@ -20,7 +25,13 @@ const specArb = fc
       topics: topicMap,
       members: Array.from({ length: members }, (_, m) => ({
         memberId: `m${m}`,
-        topics: new Set(homogeneous ? topicMap.keys() : [...topicMap.keys()].filter((_, i) => seed[(m * 4 + i) % 28] || i === m % topics.length)),
+        topics: new Set(
+          homogeneous
+            ? topicMap.keys()
+            : [...topicMap.keys()].filter(
+                (_, i) => seed[(m * 4 + i) % 28] || i === m % topics.length,
+              ),
+        ),
         current: new Map(),
       })),
     };
@@ -46,11 +57,15 @@ function checkCoverage(spec: AssignmentSpec, result: Map<string, TopicAssignment
   }
 }
 
-const count = (a: TopicAssignment | undefined) => [...(a?.values() ?? [])].reduce((n, s) => n + s.size, 0);
+const count = (a: TopicAssignment | undefined) =>
+  [...(a?.values() ?? [])].reduce((n, s) => n + s.size, 0);
 
 describe("uniform assignor", () => {
   test("covers every subscribed partition exactly once, only to subscribers", () => {
-    fc.assert(fc.property(specArb, (spec) => checkCoverage(spec, uniformAssign(spec))), { numRuns: 300 });
+    fc.assert(
+      fc.property(specArb, (spec) => checkCoverage(spec, uniformAssign(spec))),
+      { numRuns: 300 },
+    );
   });
 
   test("identical subscriptions: member counts differ by at most one", () => {
@@ -69,7 +84,10 @@ describe("uniform assignor", () => {
     fc.assert(
       fc.property(specArb, (spec) => {
         const first = uniformAssign(spec);
-        const again = uniformAssign({ ...spec, members: spec.members.map((m) => ({ ...m, current: first.get(m.memberId)! })) });
+        const again = uniformAssign({
+          ...spec,
+          members: spec.members.map((m) => ({ ...m, current: first.get(m.memberId)! })),
+        });
         for (const [id, a] of first) expect(again.get(id)).toEqual(a);
         const homogeneous = spec.members.every((m) => m.topics.size === spec.topics.size);
         if (!homogeneous) return;
@@ -111,7 +129,11 @@ describe("range assignor", () => {
 
   test("6 partitions over members a, b, c, d: 2, 2, 1, 1 in member-id order", () => {
     const topics = new Map([["t", 6]]);
-    const members = ["d", "b", "a", "c"].map((id) => ({ memberId: id, topics: new Set(["t"]), current: new Map() }));
+    const members = ["d", "b", "a", "c"].map((id) => ({
+      memberId: id,
+      topics: new Set(["t"]),
+      current: new Map(),
+    }));
     const r = rangeAssign({ topics, members });
     expect([...r.get("a")!.get("t")!]).toEqual([0, 1]);
     expect([...r.get("b")!.get("t")!]).toEqual([2, 3]);

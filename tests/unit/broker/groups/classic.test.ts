@@ -23,9 +23,16 @@ async function joinAll(c: GroupCoordinator, reqs: JoinRequest[]): Promise<JoinRe
 }
 
 /** Joins `n` members and completes the sync; returns their ids, leader first. */
-async function stableGroup(f: Fixture, n: number, over: Partial<JoinRequest> = {}): Promise<string[]> {
+async function stableGroup(
+  f: Fixture,
+  n: number,
+  over: Partial<JoinRequest> = {},
+): Promise<string[]> {
   const c = f.coordinator;
-  const joins = await joinAll(c, Array.from({ length: n }, () => joinRequest(over)));
+  const joins = await joinAll(
+    c,
+    Array.from({ length: n }, () => joinRequest(over)),
+  );
   const leader = joins.find((j) => j.members.length > 0)!;
   const syncs = joins.map((j) =>
     c.syncGroup({
@@ -36,7 +43,9 @@ async function stableGroup(f: Fixture, n: number, over: Partial<JoinRequest> = {
       protocolType: "consumer",
       protocolName: "range",
       assignments:
-        j.memberId === leader.memberId ? joins.map((m) => ({ memberId: m.memberId, assignment: te.encode(`for ${m.memberId}`) })) : [],
+        j.memberId === leader.memberId
+          ? joins.map((m) => ({ memberId: m.memberId, assignment: te.encode(`for ${m.memberId}`) }))
+          : [],
     }),
   );
   for (const s of await Promise.all(syncs)) expect(s.errorCode).toBe(ErrorCode.NONE);
@@ -101,9 +110,25 @@ describe("classic groups: join and sync", () => {
 
   test("protocol selection: the protocol all members support that most of them prefer", async () => {
     const f = await fixture();
-    const a = joinRequest({ protocols: [{ name: "range", metadata: new Uint8Array(1) }, { name: "roundrobin", metadata: new Uint8Array(2) }] });
-    const b = joinRequest({ protocols: [{ name: "roundrobin", metadata: new Uint8Array(3) }, { name: "range", metadata: new Uint8Array(4) }] });
-    const c = joinRequest({ protocols: [{ name: "sticky", metadata: new Uint8Array(5) }, { name: "roundrobin", metadata: new Uint8Array(6) }, { name: "range", metadata: new Uint8Array(7) }] });
+    const a = joinRequest({
+      protocols: [
+        { name: "range", metadata: new Uint8Array(1) },
+        { name: "roundrobin", metadata: new Uint8Array(2) },
+      ],
+    });
+    const b = joinRequest({
+      protocols: [
+        { name: "roundrobin", metadata: new Uint8Array(3) },
+        { name: "range", metadata: new Uint8Array(4) },
+      ],
+    });
+    const c = joinRequest({
+      protocols: [
+        { name: "sticky", metadata: new Uint8Array(5) },
+        { name: "roundrobin", metadata: new Uint8Array(6) },
+        { name: "range", metadata: new Uint8Array(7) },
+      ],
+    });
     const joins = await joinAll(f.coordinator, [a, b, c]);
     expect(joins[0]!.protocolName).toBe("roundrobin");
     const leader = joins.find((j) => j.members.length > 0)!;
@@ -114,9 +139,13 @@ describe("classic groups: join and sync", () => {
     const f = await fixture();
     await stableGroup(f, 2);
     const before = snapshot(classic(f.coordinator));
-    const r = await f.coordinator.joinGroup(joinRequest({ apiVersion: 3, protocols: [{ name: "other", metadata: new Uint8Array(0) }] }));
+    const r = await f.coordinator.joinGroup(
+      joinRequest({ apiVersion: 3, protocols: [{ name: "other", metadata: new Uint8Array(0) }] }),
+    );
     expect(r.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-    const r2 = await f.coordinator.joinGroup(joinRequest({ apiVersion: 3, protocolType: "connect" }));
+    const r2 = await f.coordinator.joinGroup(
+      joinRequest({ apiVersion: 3, protocolType: "connect" }),
+    );
     expect(r2.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     expect(snapshot(classic(f.coordinator))).toEqual(before);
   });
@@ -153,7 +182,10 @@ async function stableGroupFromJoins(f: Fixture, joins: JoinResult[]): Promise<st
         groupInstanceId: null,
         protocolType: "consumer",
         protocolName: "range",
-        assignments: j === leader ? joins.map((m) => ({ memberId: m.memberId, assignment: te.encode(m.memberId) })) : [],
+        assignments:
+          j === leader
+            ? joins.map((m) => ({ memberId: m.memberId, assignment: te.encode(m.memberId) }))
+            : [],
       }),
     ),
   );
@@ -186,29 +218,63 @@ describe("classic groups: bad requests leave the group as it was", () => {
     expect(c.heartbeat("", leader!, null, 1)).toBe(ErrorCode.INVALID_GROUP_ID);
     expect(c.heartbeat("other-group", leader!, null, 1)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     const sync = (generationId: number, memberId: string) =>
-      c.syncGroup({ groupId: "g", generationId, memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] });
+      c.syncGroup({
+        groupId: "g",
+        generationId,
+        memberId,
+        groupInstanceId: null,
+        protocolType: null,
+        protocolName: null,
+        assignments: [],
+      });
     expect((await sync(0, leader!)).errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
     expect((await sync(1, "nobody")).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(
-      (await c.syncGroup({ groupId: "g", generationId: 1, memberId: leader!, groupInstanceId: null, protocolType: "consumer", protocolName: "roundrobin", assignments: [] }))
-        .errorCode,
+      (
+        await c.syncGroup({
+          groupId: "g",
+          generationId: 1,
+          memberId: leader!,
+          groupInstanceId: null,
+          protocolType: "consumer",
+          protocolName: "roundrobin",
+          assignments: [],
+        })
+      ).errorCode,
     ).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-    expect((await c.joinGroup(joinRequest({ memberId: "nobody" }))).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
-    expect((await c.joinGroup(joinRequest({ groupId: "" }))).errorCode).toBe(ErrorCode.INVALID_GROUP_ID);
-    expect((await c.joinGroup(joinRequest({ sessionTimeoutMs: 10 }))).errorCode).toBe(ErrorCode.INVALID_SESSION_TIMEOUT);
+    expect((await c.joinGroup(joinRequest({ memberId: "nobody" }))).errorCode).toBe(
+      ErrorCode.UNKNOWN_MEMBER_ID,
+    );
+    expect((await c.joinGroup(joinRequest({ groupId: "" }))).errorCode).toBe(
+      ErrorCode.INVALID_GROUP_ID,
+    );
+    expect((await c.joinGroup(joinRequest({ sessionTimeoutMs: 10 }))).errorCode).toBe(
+      ErrorCode.INVALID_SESSION_TIMEOUT,
+    );
     const commit = await c.commitOffsets({
       groupId: "g",
       generationIdOrMemberEpoch: 5,
       memberId: leader!,
       groupInstanceId: null,
       retentionTimeMs: -1,
-      topics: [{ name: "orders", partitions: [{ partition: 0, offset: 10, leaderEpoch: -1, metadata: null, commitTimestamp: -1 }] }],
+      topics: [
+        {
+          name: "orders",
+          partitions: [
+            { partition: 0, offset: 10, leaderEpoch: -1, metadata: null, commitTimestamp: -1 },
+          ],
+        },
+      ],
       apiVersion: 8,
     });
     expect(commit[0]!.partitions[0]!.errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
-    expect(c.leaveGroup("g", [{ memberId: "nobody", groupInstanceId: null }]).members).toEqual([ErrorCode.UNKNOWN_MEMBER_ID]);
+    expect(c.leaveGroup("g", [{ memberId: "nobody", groupInstanceId: null }]).members).toEqual([
+      ErrorCode.UNKNOWN_MEMBER_ID,
+    ]);
     expect(snapshot(classic(c))).toEqual(before);
-    expect(c.fetchOffsets("g", [{ name: "orders", partitions: [0] }]).topics[0]!.partitions[0]!.offset).toBe(-1);
+    expect(
+      c.fetchOffsets("g", [{ name: "orders", partitions: [0] }]).topics[0]!.partitions[0]!.offset,
+    ).toBe(-1);
     expect(c.group("")).toBeUndefined();
   });
 
@@ -216,7 +282,9 @@ describe("classic groups: bad requests leave the group as it was", () => {
     const f = await fixture({ maxGroupSize: 2 });
     await stableGroup(f, 2);
     const before = snapshot(classic(f.coordinator));
-    expect((await f.coordinator.joinGroup(joinRequest())).errorCode).toBe(ErrorCode.GROUP_MAX_SIZE_REACHED);
+    expect((await f.coordinator.joinGroup(joinRequest())).errorCode).toBe(
+      ErrorCode.GROUP_MAX_SIZE_REACHED,
+    );
     expect(snapshot(classic(f.coordinator))).toEqual(before);
   });
 
@@ -232,16 +300,30 @@ describe("classic groups: bad requests leave the group as it was", () => {
         {
           name: "orders",
           partitions: [
-            { partition: 0, offset: 5, leaderEpoch: 3, metadata: "x".repeat(11), commitTimestamp: -1 },
+            {
+              partition: 0,
+              offset: 5,
+              leaderEpoch: 3,
+              metadata: "x".repeat(11),
+              commitTimestamp: -1,
+            },
             { partition: 1, offset: 6, leaderEpoch: 3, metadata: "short", commitTimestamp: -1 },
           ],
         },
       ],
       apiVersion: 8,
     });
-    expect(r[0]!.partitions.map((p) => p.errorCode)).toEqual([ErrorCode.OFFSET_METADATA_TOO_LARGE, ErrorCode.NONE]);
+    expect(r[0]!.partitions.map((p) => p.errorCode)).toEqual([
+      ErrorCode.OFFSET_METADATA_TOO_LARGE,
+      ErrorCode.NONE,
+    ]);
     const fetched = f.coordinator.fetchOffsets("simple", null);
-    expect(fetched.topics).toEqual([{ name: "orders", partitions: [{ partition: 1, offset: 6, leaderEpoch: 3, metadata: "short", errorCode: 0 }] }]);
+    expect(fetched.topics).toEqual([
+      {
+        name: "orders",
+        partitions: [{ partition: 1, offset: 6, leaderEpoch: 3, metadata: "short", errorCode: 0 }],
+      },
+    ]);
   });
 });
 
@@ -266,8 +348,13 @@ describe("classic groups: timeouts", () => {
   test("a member that does not rejoin within the rebalance timeout is dropped; the others move on", async () => {
     const f = await fixture();
     const c = f.coordinator;
-    const [a, b] = await stableGroup(f, 2, { rebalanceTimeoutMs: 20_000, sessionTimeoutMs: 30_000 });
-    const pending = c.joinGroup(joinRequest({ memberId: a!, rebalanceTimeoutMs: 20_000, sessionTimeoutMs: 30_000 }));
+    const [a, b] = await stableGroup(f, 2, {
+      rebalanceTimeoutMs: 20_000,
+      sessionTimeoutMs: 30_000,
+    });
+    const pending = c.joinGroup(
+      joinRequest({ memberId: a!, rebalanceTimeoutMs: 20_000, sessionTimeoutMs: 30_000 }),
+    );
     await settle();
     expect(classic(c).state).toBe("PreparingRebalance");
     f.clock.advance(20_000);
@@ -283,7 +370,9 @@ describe("classic groups: timeouts", () => {
     expect(classic(f.coordinator).pendingMembers.size).toBe(1);
     f.clock.advance(10_001);
     expect(classic(f.coordinator).pendingMembers.size).toBe(0);
-    expect((await f.coordinator.joinGroup(joinRequest({ memberId: first.memberId }))).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(
+      (await f.coordinator.joinGroup(joinRequest({ memberId: first.memberId }))).errorCode,
+    ).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
 });
 
@@ -292,7 +381,10 @@ describe("classic groups: leaving and static membership", () => {
     const f = await fixture();
     const c = f.coordinator;
     const [a, b] = await stableGroup(f, 2);
-    expect(c.leaveGroup("g", [{ memberId: b!, groupInstanceId: null }])).toEqual({ errorCode: 0, members: [0] });
+    expect(c.leaveGroup("g", [{ memberId: b!, groupInstanceId: null }])).toEqual({
+      errorCode: 0,
+      members: [0],
+    });
     expect(classic(c).state).toBe("PreparingRebalance");
     const r = await c.joinGroup(joinRequest({ memberId: a! }));
     expect(r.generationId).toBe(2);
@@ -320,7 +412,10 @@ describe("classic groups: leaving and static membership", () => {
           groupInstanceId: j === joins[0] ? "i-1" : "i-2",
           protocolType: null,
           protocolName: null,
-          assignments: j === leader ? joins.map((m, i) => ({ memberId: m.memberId, assignment: te.encode(`p${i}`) })) : [],
+          assignments:
+            j === leader
+              ? joins.map((m, i) => ({ memberId: m.memberId, assignment: te.encode(`p${i}`) }))
+              : [],
         }),
       ),
     );
@@ -331,7 +426,15 @@ describe("classic groups: leaving and static membership", () => {
     expect(back.generationId).toBe(1);
     expect(back.memberId).not.toBe(old);
     expect(classic(c).state).toBe("Stable");
-    const sync = await c.syncGroup({ groupId: "g", generationId: 1, memberId: back.memberId, groupInstanceId: "i-2", protocolType: null, protocolName: null, assignments: [] });
+    const sync = await c.syncGroup({
+      groupId: "g",
+      generationId: 1,
+      memberId: back.memberId,
+      groupInstanceId: "i-2",
+      protocolType: null,
+      protocolName: null,
+      assignments: [],
+    });
     expect(new TextDecoder().decode(sync.assignment)).toBe("p1");
     expect(c.heartbeat("g", old, "i-2", 1)).toBe(ErrorCode.FENCED_INSTANCE_ID);
     expect(c.heartbeat("g", back.memberId, "i-2", 1)).toBe(ErrorCode.NONE);
@@ -350,7 +453,18 @@ describe("classic groups: durability", () => {
       memberId: a!,
       groupInstanceId: null,
       retentionTimeMs: -1,
-      topics: [{ name: "orders", partitions: [0, 1, 2].map((p) => ({ partition: p, offset: 100 + p, leaderEpoch: 0, metadata: `m${p}`, commitTimestamp: -1 })) }],
+      topics: [
+        {
+          name: "orders",
+          partitions: [0, 1, 2].map((p) => ({
+            partition: p,
+            offset: 100 + p,
+            leaderEpoch: 0,
+            metadata: `m${p}`,
+            commitTimestamp: -1,
+          })),
+        },
+      ],
       apiVersion: 8,
     });
     const before = snapshot(classic(c));
@@ -358,7 +472,9 @@ describe("classic groups: durability", () => {
     expect(snapshot(classic(next))).toEqual(before);
     expect(next.fetchOffsets("g", null)).toEqual(c.fetchOffsets("g", null));
     expect(next.heartbeat("g", b!, null, 1)).toBe(ErrorCode.NONE);
-    expect(next.listGroups([], [])).toEqual([{ groupId: "g", protocolType: "consumer", state: "Stable", type: "classic" }]);
+    expect(next.listGroups([], [])).toEqual([
+      { groupId: "g", protocolType: "consumer", state: "Stable", type: "classic" },
+    ]);
   });
 
   test("offsets of an empty group expire after offsets.retention.minutes: tombstones written, group gone", async () => {
@@ -370,7 +486,14 @@ describe("classic groups: durability", () => {
       memberId: "",
       groupInstanceId: null,
       retentionTimeMs: -1,
-      topics: [{ name: "orders", partitions: [{ partition: 0, offset: 1, leaderEpoch: -1, metadata: null, commitTimestamp: -1 }] }],
+      topics: [
+        {
+          name: "orders",
+          partitions: [
+            { partition: 0, offset: 1, leaderEpoch: -1, metadata: null, commitTimestamp: -1 },
+          ],
+        },
+      ],
       apiVersion: 8,
     });
     f.clock.advance(30_000);
@@ -383,6 +506,19 @@ describe("classic groups: durability", () => {
     expect(next.fetchOffsets("simple", null).topics).toEqual([]);
   });
 
+  test("the retention check deletes an empty group that has no offsets, and only that one", async () => {
+    const f = await fixture();
+    const c = f.coordinator;
+    const [a] = await stableGroup(f, 1);
+    expect(await c.expireOffsets()).toBe(0);
+    expect(c.group("g")).toBeDefined(); // live
+    c.leaveGroup("g", [{ memberId: a!, groupInstanceId: null }]);
+    await settle();
+    await c.expireOffsets();
+    expect(c.group("g")).toBeUndefined();
+    expect((await f.restart()).group("g")).toBeUndefined();
+  });
+
   test("DeleteGroups: a live group is NON_EMPTY_GROUP, an empty one is deleted with its offsets for good", async () => {
     const f = await fixture();
     const c = f.coordinator;
@@ -393,10 +529,21 @@ describe("classic groups: durability", () => {
       memberId: a!,
       groupInstanceId: null,
       retentionTimeMs: -1,
-      topics: [{ name: "orders", partitions: [{ partition: 0, offset: 9, leaderEpoch: -1, metadata: null, commitTimestamp: -1 }] }],
+      topics: [
+        {
+          name: "orders",
+          partitions: [
+            { partition: 0, offset: 9, leaderEpoch: -1, metadata: null, commitTimestamp: -1 },
+          ],
+        },
+      ],
       apiVersion: 8,
     });
-    expect(await c.deleteGroups(["g", "missing", ""])).toEqual([ErrorCode.NON_EMPTY_GROUP, ErrorCode.GROUP_ID_NOT_FOUND, ErrorCode.INVALID_GROUP_ID]);
+    expect(await c.deleteGroups(["g", "missing", ""])).toEqual([
+      ErrorCode.NON_EMPTY_GROUP,
+      ErrorCode.GROUP_ID_NOT_FOUND,
+      ErrorCode.INVALID_GROUP_ID,
+    ]);
     c.leaveGroup("g", [{ memberId: a!, groupInstanceId: null }]);
     await settle();
     expect(await c.deleteGroups(["g"])).toEqual([ErrorCode.NONE]);

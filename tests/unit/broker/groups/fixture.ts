@@ -1,13 +1,14 @@
 /** A group coordinator over a manual clock and an in-memory log, for state-machine tests. */
-import { silentLogger } from "../../../../broker/logger.ts";
+
+import type { JoinRequest } from "../../../../broker/groups/classic.ts";
 import type { GroupSettings, TopicCatalog, TopicInfo } from "../../../../broker/groups/context.ts";
 import { GroupCoordinator } from "../../../../broker/groups/coordinator.ts";
 import { MemoryGroupLog } from "../../../../broker/groups/memory-group-log.ts";
-import type { JoinRequest } from "../../../../broker/groups/classic.ts";
-import { ManualClock } from "../../../../storage/testing/manual-clock.ts";
-import { seededRandom } from "../harness.ts";
+import { silentLogger } from "../../../../broker/logger.ts";
 import { Writer } from "../../../../protocol/codec/writer.ts";
 import { encodeConsumerProtocolSubscription } from "../../../../protocol/messages/generated/consumer-protocol-subscription.ts";
+import { ManualClock } from "../../../../storage/testing/manual-clock.ts";
+import { seededRandom } from "../harness.ts";
 
 export const SETTINGS: GroupSettings = {
   initialRebalanceDelayMs: 0,

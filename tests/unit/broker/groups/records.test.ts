@@ -29,14 +29,28 @@ describe("record layouts", () => {
   });
 
   test("OffsetCommitValue v3: offset, leader epoch, metadata, commit timestamp", () => {
-    const v = { offset: 42, leaderEpoch: 5, metadata: "m", commitTimestamp: 1000, expireTimestamp: -1 };
+    const v = {
+      offset: 42,
+      leaderEpoch: 5,
+      metadata: "m",
+      commitTimestamp: 1000,
+      expireTimestamp: -1,
+    };
     const bytes = encodeOffsetCommitValue(v);
-    expect(hex(bytes)).toBe("0003" + "000000000000002a" + "00000005" + "00016d" + "00000000000003e8");
+    expect(hex(bytes)).toBe(
+      "0003" + "000000000000002a" + "00000005" + "00016d" + "00000000000003e8",
+    );
     expect(decodeOffsetCommitValue(bytes)).toEqual(v);
   });
 
   test("OffsetCommitValue v1 carries an explicit expire timestamp (OffsetCommit v2–v4 retention)", () => {
-    const v = { offset: 1, leaderEpoch: -1, metadata: "", commitTimestamp: 10, expireTimestamp: 20 };
+    const v = {
+      offset: 1,
+      leaderEpoch: -1,
+      metadata: "",
+      commitTimestamp: 10,
+      expireTimestamp: 20,
+    };
     const bytes = encodeOffsetCommitValue(v);
     expect(bytes[1]).toBe(1);
     expect(decodeOffsetCommitValue(bytes)).toEqual(v);
@@ -44,8 +58,17 @@ describe("record layouts", () => {
 
   test("OffsetCommitValue v4 (flexible, as Kafka 4 may write) decodes", () => {
     // version 4, offset 7, epoch -1, compact "x", timestamp 9, no tagged fields
-    const bytes = Buffer.from("0004" + "0000000000000007" + "ffffffff" + "0278" + "0000000000000009" + "00", "hex");
-    expect(decodeOffsetCommitValue(bytes)).toEqual({ offset: 7, leaderEpoch: -1, metadata: "x", commitTimestamp: 9, expireTimestamp: -1 });
+    const bytes = Buffer.from(
+      "0004" + "0000000000000007" + "ffffffff" + "0278" + "0000000000000009" + "00",
+      "hex",
+    );
+    expect(decodeOffsetCommitValue(bytes)).toEqual({
+      offset: 7,
+      leaderEpoch: -1,
+      metadata: "x",
+      commitTimestamp: 9,
+      expireTimestamp: -1,
+    });
   });
 
   test("GroupMetadataKey type 2 and GroupMetadataValue v3 round-trip with members", () => {
@@ -75,7 +98,11 @@ describe("record layouts", () => {
   });
 
   test("KIP-848 records round-trip (flexible v0)", () => {
-    expect(decodeKey(encodeKey({ type: 8, group: "g", memberId: "m" }))).toEqual({ type: 8, group: "g", memberId: "m" });
+    expect(decodeKey(encodeKey({ type: 8, group: "g", memberId: "m" }))).toEqual({
+      type: 8,
+      group: "g",
+      memberId: "m",
+    });
     const meta = {
       instanceId: null,
       rackId: "r",
@@ -86,11 +113,21 @@ describe("record layouts", () => {
       rebalanceTimeoutMs: 1000,
       serverAssignor: "uniform",
     };
-    expect(decodeConsumerMemberMetadataValue(encodeConsumerMemberMetadataValue(meta))).toEqual(meta);
+    expect(decodeConsumerMemberMetadataValue(encodeConsumerMemberMetadataValue(meta))).toEqual(
+      meta,
+    );
     const tp = [{ topicId: "AAAAAAAAAAAAAAAAAAAAAQ", partitions: [0, 2] }];
     expect(decodeTargetAssignmentMemberValue(encodeTargetAssignmentMemberValue(tp))).toEqual(tp);
-    const cur = { memberEpoch: 3, previousMemberEpoch: 2, state: 2, assignedPartitions: tp, partitionsPendingRevocation: [] };
-    expect(decodeCurrentMemberAssignmentValue(encodeCurrentMemberAssignmentValue(cur))).toEqual(cur);
+    const cur = {
+      memberEpoch: 3,
+      previousMemberEpoch: 2,
+      state: 2,
+      assignedPartitions: tp,
+      partitionsPendingRevocation: [],
+    };
+    expect(decodeCurrentMemberAssignmentValue(encodeCurrentMemberAssignmentValue(cur))).toEqual(
+      cur,
+    );
   });
 
   test("unknown record types (share/streams groups of a newer Kafka) are recognised as foreign, bad bytes throw", () => {

@@ -121,6 +121,17 @@ describe("produce", () => {
     );
   });
 
+  test("a compacted topic refuses records without a key (INVALID_RECORD)", async () => {
+    const b = await startTestBroker();
+    await topic(b, "c", [{ name: "cleanup.policy", value: "compact" }]);
+    const keyless = buildRecordBatch({
+      records: [{ key: null, value: enc.encode("v"), timestamp: TS }],
+    });
+    const r = await produce(b, "c", keyless);
+    expect(r!.errorCode).toBe(ErrorCode.INVALID_RECORD);
+    expect((await produce(b, "c", batch(["keyed"])))!.errorCode).toBe(ErrorCode.NONE);
+  });
+
   test("LogAppendTime topics stamp the broker's clock into the batch", async () => {
     const b = await startTestBroker();
     await topic(b, "t", [{ name: "message.timestamp.type", value: "LogAppendTime" }]);
@@ -160,6 +171,25 @@ describe("produce", () => {
     const tooOld = await produce(b, "t", batch(["a1", "b1"], { producerId, epoch: 0, seq: 2 }));
     expect(tooOld!.errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
     expect(b.core.partition("t", 0)!.log.logEndOffset()).toBe(14 as never);
+    const described = await b.call(ApiKey.DescribeProducers, 0, {
+      topics: [{ name: "t", partitionIndexes: [0] }],
+    });
+    expect(described!.topics[0]!.partitions[0]!.activeProducers).toMatchObject([
+      { producerId: BigInt(producerId), producerEpoch: 0, lastSequence: 13 },
+    ]);
+  });
+
+  test("from Produce v3 a partition's records must be one v2 batch (INVALID_RECORD otherwise)", async () => {
+    const b = await startTestBroker();
+    await topic(b, "t");
+    const two = new Uint8Array([...batch(["a"]), ...batch(["b"])]);
+    expect((await produce(b, "t", two))!.errorCode).toBe(ErrorCode.INVALID_RECORD);
+    const legacy = buildMessageSet({
+      magic: 1,
+      messages: [{ offset: 0, timestamp: TS, key: null, value: enc.encode("x") }],
+    });
+    expect((await produce(b, "t", legacy, 1, 3))!.errorCode).toBe(ErrorCode.INVALID_RECORD);
+    expect((await produce(b, "t", two, 1, 2))!.baseOffset).toBe(0n);
   });
 
   test("Produce v2 message sets are up-converted and Fetch v3 gets them back as MessageSet v1", async () => {
@@ -317,7 +347,7 @@ describe("pipeline", () => {
     const r = await b.call(ApiKey.ApiVersions, 3, {});
     const keys = r!.apiKeys.map((k) => k.apiKey);
     expect(keys).toContain(ApiKey.Produce);
-    expect(keys).not.toContain(ApiKey.JoinGroup);
+    expect(keys).not.toContain(ApiKey.LeaderAndIsr);
     const future = await b.raw(
       encodeRequestFrame(ApiKey.ApiVersions, 3, 9, "x", {})
         .slice(4)
@@ -328,7 +358,7 @@ describe("pipeline", () => {
 
   test("a request no handler serves closes the connection instead of answering", async () => {
     const b = await startTestBroker();
-    const outcome = await b.raw(encodeRequestFrame(ApiKey.JoinGroup, 5, 1, "x", {}).slice(4));
+    const outcome = await b.raw(encodeRequestFrame(ApiKey.LeaderAndIsr, 5, 1, "x", {}).slice(4));
     expect(outcome).toMatchObject({ kind: "close" });
   });
 });

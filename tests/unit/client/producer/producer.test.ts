@@ -36,8 +36,8 @@ describe("producer batching", () => {
   test("linger sends a lone record without an explicit flush", async () => {
     const fake = new FakeCluster({ t: 1 });
     const producer = new Producer(fake.asCluster(), { lingerMs: 5, idempotent: false, acks: 1 });
-    const meta = await producer.send({ topic: "t", value: "alone" });
-    expect(meta).toEqual({ topic: "t", partition: 0, offset: 0, timestamp: -1 });
+    const meta = await producer.send({ topic: "t", value: "alone", timestamp: 1234 });
+    expect(meta).toEqual({ topic: "t", partition: 0, offset: 0, timestamp: 1234 });
     expect(fake.batches.length).toBe(1);
   });
 

@@ -1,0 +1,147 @@
+/**
+ * Client throughput: how fast datacore's producer and consumer move records.
+ *
+ * 1. Batch encoding in process: BatchBuilder (records written straight into the batch
+ *    buffer) against protocol/records' buildRecordBatch (one object per record), same data.
+ * 2. End to end against a datacore broker process (memory engine): our Producer
+ *    (acks=all, idempotent) and Consumer against kcat (librdkafka 2.0.2) moving the same
+ *    messages through the same broker in the same run.
+ *
+ *   ./node_modules/.bin/bun bench/client-producer.ts [messages=1000000] [bytes=100]
+ */
+import { KafkaClient } from "../client/index.ts";
+import { BatchBuilder } from "../client/producer/batch-builder.ts";
+import { buildRecordBatch } from "../protocol/records/batch.ts";
+import { removeDir, startBrokerProcess } from "../tests/helpers/broker-process.ts";
+
+const N = Number(process.argv[2] ?? 1_000_000);
+const SIZE = Number(process.argv[3] ?? 100);
+const value = new Uint8Array(SIZE).fill(120);
+const rate = (n: number, ms: number) => Math.round(n / (ms / 1000)).toLocaleString("en-US");
+
+function encodeBench(print: boolean): void {
+  const perBatch = Math.floor((1024 * 1024) / (SIZE + 10));
+  const batches = Math.ceil(N / perBatch);
+  let t = performance.now();
+  let bytes = 0;
+  for (let b = 0; b < batches; b++) {
+    const builder = new BatchBuilder(1024 * 1024 + 1024, 0);
+    for (let i = 0; i < perBatch; i++) builder.append(1_700_000_000_000, null, value);
+    bytes += builder.finish({
+      producerId: 1,
+      producerEpoch: 0,
+      baseSequence: 0,
+      transactional: false,
+    }).length;
+  }
+  const oursMs = performance.now() - t;
+  t = performance.now();
+  for (let b = 0; b < batches; b++) {
+    const records = [];
+    for (let i = 0; i < perBatch; i++) records.push({ value, timestamp: 1_700_000_000_000 });
+    buildRecordBatch({ records, producerId: 1, producerEpoch: 0, baseSequence: 0 });
+  }
+  const refMs = performance.now() - t;
+  const n = batches * perBatch;
+  if (!print) return;
+  console.log(
+    `\nBatch encoding, ${n.toLocaleString("en-US")} records of ${SIZE} bytes (${(bytes / 1e6).toFixed(0)} MB), CRC included:\n`,
+  );
+  console.log("| encoder | records/s |\n| --- | --- |");
+  console.log(`| BatchBuilder (client) | ${rate(n, oursMs)} |`);
+  console.log(`| buildRecordBatch (objects per record) | ${rate(n, refMs)} |`);
+  console.log(`| ratio | ${(refMs / oursMs).toFixed(2)}× |`);
+}
+
+async function kcat(args: string[], input?: Uint8Array): Promise<number> {
+  const start = performance.now();
+  const proc = Bun.spawn(["/usr/bin/kcat", ...args], {
+    stdin: input ?? "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [, err, code] = await Promise.all([
+    new Response(proc.stdout).arrayBuffer(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  if (code !== 0) throw new Error(`kcat ${args.join(" ")}: ${err}`);
+  return performance.now() - start;
+}
+
+async function ourProduce(kafka: KafkaClient, topic: string, partitions: number): Promise<number> {
+  const producer = kafka.producer({ lingerMs: 5, batchBytes: 1024 * 1024 });
+  // Warm the metadata so the timed loop measures producing, not the first lookup.
+  await producer.send({ topic, value, partition: 0 });
+  const t = performance.now();
+  for (let i = 0; i < N; i++) {
+    const wait = producer.produce({ topic, value, partition: partitions > 1 ? i % partitions : 0 });
+    if (wait) await wait;
+  }
+  await producer.flush();
+  return performance.now() - t;
+}
+
+async function ourConsume(
+  kafka: KafkaClient,
+  topic: string,
+  partitions: number,
+  expected: number,
+): Promise<number> {
+  const consumer = kafka.consumer({
+    autoOffsetReset: "earliest",
+    maxPartitionBytes: 4 * 1024 * 1024,
+  });
+  consumer.assign(
+    Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 })),
+  );
+  const t = performance.now();
+  let n = 0;
+  while (n < expected) n += (await consumer.poll(1000)).length;
+  const ms = performance.now() - t;
+  await consumer.close();
+  return ms;
+}
+
+encodeBench(false); // warm-up: let the JIT compile both encoders before timing
+encodeBench(true);
+const broker = await startBrokerProcess({
+  args: ["--storage-engine", "memory"],
+});
+try {
+  const kafka = new KafkaClient({ brokers: broker.bootstrap });
+  const admin = kafka.admin();
+  await admin.createTopics([
+    { name: "ours-1", partitions: 1 },
+    { name: "ours-4", partitions: 4 },
+    { name: "kcat-1", partitions: 1 },
+  ]);
+  const produce1 = await ourProduce(kafka, "ours-1", 1);
+  const produce4 = await ourProduce(kafka, "ours-4", 4);
+  const consume1 = await ourConsume(kafka, "ours-1", 1, N + 1);
+  const input = new TextEncoder().encode(`${"x".repeat(SIZE)}\n`.repeat(N));
+  const common = ["-b", broker.bootstrap, "-t", "kcat-1", "-p", "0"];
+  const kcatProduce = await kcat(
+    [...common, "-P", "-X", "acks=all", "-X", "enable.idempotence=true", "-X", "linger.ms=5"],
+    input,
+  );
+  const kcatConsume = await kcat([...common, "-C", "-o", "beginning", "-c", String(N), "-q"]);
+  console.log(
+    `\nEnd to end, datacore broker (memory engine), ${N.toLocaleString("en-US")} messages of ${SIZE} bytes, acks=all, idempotent:\n`,
+  );
+  console.log(
+    "| client | produce msg/s (1 partition) | produce msg/s (4 partitions) | consume msg/s (1 partition) |",
+  );
+  console.log("| --- | --- | --- | --- |");
+  console.log(
+    `| datacore client | ${rate(N, produce1)} | ${rate(N, produce4)} | ${rate(N, consume1)} |`,
+  );
+  console.log(`| kcat (librdkafka) | ${rate(N, kcatProduce)} | | ${rate(N, kcatConsume)} |`);
+  console.log(
+    `| ratio | ${(kcatProduce / produce1).toFixed(2)}× | | ${(kcatConsume / consume1).toFixed(2)}× |`,
+  );
+  await kafka.close();
+} finally {
+  await broker.stop();
+  removeDir(broker.dataDir);
+}
