@@ -132,6 +132,10 @@ export interface PartitionLog {
    */
   updateFirstUnstableOffset(offset: Offset | null): void;
 
+  /**
+   * The log keeps a reference to `batches` until the promise settles (the file engine
+   * writes it from there): do not reuse the buffer before.
+   */
   append(batches: Uint8Array, options: AppendOptions): Promise<AppendResult>;
   read(offset: Offset, maxBytes: number, options?: ReadOptions): Promise<ReadResult>;
   /** Removes every batch whose last offset ≥ `offset` (replication truncation). */

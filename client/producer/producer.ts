@@ -533,7 +533,11 @@ export class Producer {
       }
     }
     // Records produced without a callback report their failure through flush().
-    if (err && !this.#firstError && (batch.callbacks.length < count || batch.callbacks.includes(null))) {
+    if (
+      err &&
+      !this.#firstError &&
+      (batch.callbacks.length < count || batch.callbacks.includes(null))
+    ) {
       this.#firstError = err;
     }
     this.#recordsDone(count);

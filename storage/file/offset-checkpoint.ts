@@ -43,6 +43,7 @@ export class CheckpointFile {
   /** A write that has been requested but not started: later requests join it. */
   private pending: Promise<void> | null = null;
   private tail: Promise<void> = Promise.resolve();
+  private lastWritten: string | null = null;
 
   constructor(
     private readonly fs: FileSystem,
@@ -54,7 +55,8 @@ export class CheckpointFile {
   async load(): Promise<Map<string, number>> {
     const bytes = await this.fs.readFile(`${this.dir}/${this.name}`);
     if (bytes === null) return new Map();
-    return decodeOffsetCheckpoint(bytesText(bytes)) ?? new Map();
+    this.lastWritten = bytesText(bytes);
+    return decodeOffsetCheckpoint(this.lastWritten) ?? new Map();
   }
 
   /** Writes the current entries; resolves when a write that started after the call is durable. */
@@ -62,10 +64,13 @@ export class CheckpointFile {
     if (this.pending !== null) return this.pending;
     const next = this.tail
       .catch(() => {})
-      .then(() => {
+      .then(async () => {
         this.pending = null;
         const text = encodeOffsetCheckpoint(this.collect());
-        return writeFileAtomic(this.fs, this.dir, this.name, textBytes(text));
+        // Maintenance asks every few seconds; an unchanged file is not rewritten.
+        if (text === this.lastWritten) return;
+        await writeFileAtomic(this.fs, this.dir, this.name, textBytes(text));
+        this.lastWritten = text;
       });
     this.pending = next;
     this.tail = next;

@@ -125,7 +125,7 @@ test(`acknowledged batches survive ${RUNS} SIGKILLs byte-identical`, async () =>
   try {
     for (let run = 0; run < RUNS; run++) {
       const early = run % 10 === 4;
-      const acks = await runChild(dir, run, Math.floor(random() * (early ? 120 : 150)), early);
+      const acks = await runChild(dir, run, Math.floor(random() * (early ? 120 : 80)), early);
       let damage: { segmentBase: number; from: number } | null = null;
       if (run % 10 === 9) {
         damage = damageTail(dir, random);

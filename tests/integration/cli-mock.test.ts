@@ -56,9 +56,9 @@ describe.if(mockClusterAvailable())("admin commands against librdkafka's mock cl
   });
 
   test("offset list", async () => {
-    const j = json<{ partitions: { topic: string; partition: number; earliest: number; latest: number }[] }>(
-      await cli(["offset", "list", "--topic", "m1", "--format", "json"]),
-    );
+    const j = json<{
+      partitions: { topic: string; partition: number; earliest: number; latest: number }[];
+    }>(await cli(["offset", "list", "--topic", "m1", "--format", "json"]));
     expect(j.partitions[2]).toEqual({ topic: "m1", partition: 2, earliest: 0, latest: 3 });
   });
 

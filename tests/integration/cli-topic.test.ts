@@ -145,6 +145,10 @@ describe("topic create / list / describe / delete", () => {
     );
     const list = await cli(["topic", "list"]);
     expect(list.stdout).not.toContain("doomed");
+    await cli(["topic", "create", "doomed2"]);
+    const text = await cli(["topic", "delete", "doomed2"]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/doomed2\s+OK/);
   });
 });
 
@@ -210,9 +214,9 @@ describe("offset list, cluster describe, health", () => {
   test("offset list shows earliest and latest per partition", async () => {
     await cli(["topic", "create", "counted", "-p", "2"]);
     await cli(["topic", "produce", "counted", "--partition", "1"], "x\ny\n");
-    const j = json<{ partitions: { topic: string; partition: number; earliest: number; latest: number }[] }>(
-      await cli(["offset", "list", "--topic", "counted", "--format", "json"]),
-    );
+    const j = json<{
+      partitions: { topic: string; partition: number; earliest: number; latest: number }[];
+    }>(await cli(["offset", "list", "--topic", "counted", "--format", "json"]));
     expect(j.partitions).toEqual([
       { topic: "counted", partition: 0, earliest: 0, latest: 0 },
       { topic: "counted", partition: 1, earliest: 0, latest: 2 },

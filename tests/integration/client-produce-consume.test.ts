@@ -68,6 +68,38 @@ describe("client against datacore", () => {
     await consumer.close();
   }, 60_000);
 
+  test.if(Bun.which("kcat") !== null)(
+    "keys kcat places with librdkafka's Java-compatible murmur2 partitioner land where ours would",
+    async () => {
+      await kafka.admin().createTopics([{ name: "by-kcat", partitions: 6 }]);
+      const lines = `${Array.from({ length: 300 }, (_, i) => `key-${i}:v${i}`).join("\n")}\n`;
+      const proc = Bun.spawn(
+        [
+          "kcat",
+          "-b",
+          broker.bootstrap,
+          "-t",
+          "by-kcat",
+          "-P",
+          "-K",
+          ":",
+          "-X",
+          "partitioner=murmur2_random",
+        ],
+        { stdin: new TextEncoder().encode(lines), stdout: "ignore", stderr: "pipe" },
+      );
+      expect(await proc.exited).toBe(0);
+      const consumer = kafka.consumer({ autoOffsetReset: "earliest" });
+      consumer.assign([0, 1, 2, 3, 4, 5].map((partition) => ({ topic: "by-kcat", partition })));
+      const records = await drain(consumer, 300);
+      expect(records.length).toBe(300);
+      for (const r of records) expect(r.partition).toBe(partitionForKey(r.key!, 6));
+      expect(new Set(records.map((r) => r.partition)).size).toBe(6);
+      await consumer.close();
+    },
+    30_000,
+  );
+
   for (const compression of ["gzip", "snappy", "lz4", "zstd"] as const) {
     test(`${compression}-compressed batches round-trip with headers`, async () => {
       const topic = `comp-${compression}`;
