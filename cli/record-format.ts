@@ -82,17 +82,54 @@ export function compileTemplate(template: string): (r: FormattableRecord) => Uin
   };
 }
 
-/** Splits produced input into lines (a trailing newline does not start an empty record). */
-export function splitLines(input: Uint8Array, delimiter = 0x0a): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let start = 0;
-  for (let i = 0; i < input.length; i++) {
-    if (input[i] === delimiter) {
-      out.push(input.subarray(start, i));
+/**
+ * Splits a byte stream into records at `delimiter`, chunk by chunk, so `topic produce`
+ * sends each line as it arrives (tail -f | datacore topic produce t). Lines inside a chunk
+ * are views; only a line cut across chunks is copied. A final line without a delimiter is
+ * still a record; a trailing delimiter does not start an empty one.
+ */
+export class LineSplitter {
+  #carry: Uint8Array | null = null;
+  constructor(private readonly delimiter = 0x0a) {}
+
+  push(chunk: Uint8Array, onLine: (line: Uint8Array) => void): void {
+    let start = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      if (chunk[i] !== this.delimiter) continue;
+      const piece = chunk.subarray(start, i);
+      if (this.#carry) {
+        onLine(concatBytes(this.#carry, piece));
+        this.#carry = null;
+      } else {
+        onLine(piece);
+      }
       start = i + 1;
     }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      this.#carry = this.#carry ? concatBytes(this.#carry, rest) : rest.slice();
+    }
   }
-  if (start < input.length) out.push(input.subarray(start));
+
+  end(onLine: (line: Uint8Array) => void): void {
+    if (this.#carry) onLine(this.#carry);
+    this.#carry = null;
+  }
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Splits a whole input into lines (see LineSplitter). */
+export function splitLines(input: Uint8Array, delimiter = 0x0a): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const splitter = new LineSplitter(delimiter);
+  splitter.push(input, (l) => out.push(l));
+  splitter.end((l) => out.push(l));
   return out;
 }
 

@@ -15,7 +15,7 @@ import {
   writeJson,
   writeLine,
 } from "./output.ts";
-import { splitKey, splitLines, unescapeCli } from "./record-format.ts";
+import { LineSplitter, splitKey, unescapeCli } from "./record-format.ts";
 
 export function produceCommand() {
   return new Command("produce")
@@ -63,22 +63,25 @@ export function produceCommand() {
       if (separator && separator.length === 0)
         throw usageError("--key-separator must not be empty");
       const acks = opts.acks === "all" ? -1 : (Number(opts.acks) as 0 | 1 | -1);
-      const input = new Uint8Array(await Bun.stdin.arrayBuffer());
-      const lines = splitLines(input, new TextEncoder().encode(delimiter)[0]);
       const perPartition = new Map<number, number>();
+      let count = 0;
       await withClient(opts, async (c) => {
         const producer = c.producer({
           acks,
           idempotent: acks === -1,
           compression: opts.compression as CompressionName,
           lingerMs: 5,
+          // A CLI should not hang for minutes on a topic that cannot be produced to.
+          deliveryTimeoutMs: 30_000,
         });
         let failure: Error | null = null;
-        for (const line of lines) {
+        let wait: Promise<void> | undefined;
+        const send = (line: Uint8Array) => {
           let key: Uint8Array | string | null = opts.key ?? null;
           let value: Uint8Array = line;
           if (separator) ({ key, value } = splitKey(line, separator));
-          const wait = producer.produce(
+          count++;
+          wait = producer.produce(
             {
               topic: name,
               key,
@@ -92,15 +95,23 @@ export function produceCommand() {
                 perPartition.set(meta.partition, (perPartition.get(meta.partition) ?? 0) + 1);
             },
           );
+        };
+        const splitter = new LineSplitter(new TextEncoder().encode(delimiter)[0]);
+        for await (const chunk of Bun.stdin.stream()) {
+          splitter.push(chunk, send);
+          // Back-pressure: stop reading stdin while the producer's buffer is full.
           if (wait) await wait;
+          wait = undefined;
+          if (failure) break;
         }
+        splitter.end(send);
         await producer.flush();
         if (failure) throw failure;
       });
       const partitions = [...perPartition]
         .sort((a, b) => a[0] - b[0])
         .map(([p, records]) => ({ partition: p, records }));
-      if (opts.format === "json") writeJson({ topic: name, records: lines.length, partitions });
-      else writeLine(`Produced ${lines.length} records to ${name}`);
+      if (opts.format === "json") writeJson({ topic: name, records: count, partitions });
+      else writeLine(`Produced ${count} records to ${name}`);
     });
 }

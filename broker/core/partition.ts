@@ -4,7 +4,9 @@
  * follows each append as soon as it reaches the durability the request asked for.
  */
 
+import { decodeRecordBatch } from "../../protocol/records/batch.ts";
 import { RecordBatchHeader, scanBatches } from "../../protocol/records/batch-header.ts";
+import { ControlType, parseControlRecord } from "../../protocol/records/control.ts";
 import type { PartitionLog } from "../../storage/engine.ts";
 import { toOffset } from "../../storage/offset.ts";
 import {
@@ -27,6 +29,22 @@ export class PartitionState {
     readonly log: PartitionLog,
     readonly leaderEpoch: number,
   ) {}
+
+  /**
+   * The last stable offset (KIP-98): the first offset of the oldest open transaction, or
+   * the high watermark when none is open. read_committed consumers read below it.
+   */
+  lastStableOffset(): number {
+    const hw = this.log.highWatermark() as number;
+    const first = this.producers.firstUnstableOffset();
+    return first === null ? hw : Math.min(first, hw);
+  }
+
+  /** Tells the log where undecided data starts (compaction leaves it alone). */
+  noteUnstable(): void {
+    const first = this.producers.firstUnstableOffset();
+    this.log.updateFirstUnstableOffset(first === null ? null : toOffset(first));
+  }
 
   /** Registers a wake-up for the next high-watermark move; returns its canceller. */
   onData(fn: () => void): () => void {
@@ -79,6 +97,10 @@ export class PartitionState {
         const h = new RecordBatchHeader(records, span.offset);
         next = h.nextOffset;
         if (h.producerId < 0 || h.lastOffset < from) continue;
+        if (h.isControl) {
+          await this.replayMarker(records, span.offset, h);
+          continue;
+        }
         this.producers.record(
           {
             producerId: h.producerId,
@@ -88,12 +110,37 @@ export class PartitionState {
           },
           h.baseOffset,
           h.maxTimestamp,
+          h.isTransactional,
         );
       }
       if (next <= from) break;
       from = next;
     }
     if ((this.log.highWatermark() as number) < end) this.log.updateHighWatermark(toOffset(end));
+    this.noteUnstable();
+  }
+
+  /**
+   * A COMMIT/ABORT marker met while replaying: closes the producer's transaction, and an
+   * abort is (re-)recorded in the aborted-transaction index (a no-op when already there).
+   */
+  private async replayMarker(records: Uint8Array, at: number, h: RecordBatchHeader): Promise<void> {
+    const batch = decodeRecordBatch(records, at);
+    const first = batch.records[0];
+    if (!first) return;
+    const control = parseControlRecord(first.key, first.value);
+    const txn = this.producers.closeTxn(h.producerId, h.producerEpoch, h.baseOffset, h.maxTimestamp);
+    if (!txn) return;
+    this.producers.releaseTxn(txn);
+    if (control.type === ControlType.abort) {
+      const lso = this.producers.firstUnstableOffset() ?? h.baseOffset + 1;
+      await this.log.recordAbortedTransaction({
+        producerId: h.producerId,
+        firstOffset: toOffset(txn.firstOffset),
+        lastOffset: toOffset(h.baseOffset),
+        lastStableOffset: toOffset(Math.min(lso, h.baseOffset + 1)),
+      });
+    }
   }
 
   /** Saves producer state as of the log end, so a restart replays only what follows. */

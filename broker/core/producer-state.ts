@@ -7,6 +7,12 @@
  * Rules follow Kafka's ProducerAppendInfo.checkSequence: a producer this partition has
  * never seen (epoch unknown) may start at any sequence, a new epoch must start at 0,
  * the same epoch must continue at lastSeq + 1 (wrapping at Int32.MAX).
+ *
+ * Transactions (KIP-98): each producer's open transaction on this partition is the
+ * offset of its first transactional batch (`txnFirstOffset`), cleared by the COMMIT or
+ * ABORT marker. The last stable offset is the smallest such offset; a transaction whose
+ * marker is appended but not yet durable still holds it (`markerOffset` set), so no
+ * read_committed fetch sees its data before the marker and the abort index are durable.
  */
 
 /** How many recent batches per producer are kept for duplicate detection (Kafka's 5). */
@@ -26,6 +32,16 @@ export interface ProducerEntry {
   /** Oldest first, at most BATCHES_REMEMBERED. */
   batches: BatchRecord[];
   lastTimestampMs: number;
+  /** First offset of this producer's open transaction here; -1 when none. */
+  txnFirstOffset: number;
+}
+
+/** An open (or completing) transaction on this partition. */
+export interface OpenTxn {
+  producerId: number;
+  firstOffset: number;
+  /** Offset of its marker once appended (not yet durable); null while open. */
+  markerOffset: number | null;
 }
 
 export type SequenceCheck =
@@ -49,6 +65,8 @@ export function lastSequenceOf(firstSeq: number, count: number): number {
 
 export class ProducerStateTable {
   private readonly entries = new Map<number, ProducerEntry>();
+  /** Open and completing transactions by producer id (few at a time). */
+  private readonly txns = new Map<number, OpenTxn>();
 
   get size(): number {
     return this.entries.size;
@@ -82,12 +100,30 @@ export class ProducerStateTable {
     return batch.firstSeq === expected ? { kind: "append" } : { kind: "out_of_order", expected };
   }
 
-  /** Records an appended batch (after `check` said append, or while replaying the log). */
-  record(batch: IncomingBatch, firstOffset: number, timestampMs: number): void {
-    let entry = this.entries.get(batch.producerId);
-    if (!entry) {
-      entry = { producerId: batch.producerId, epoch: batch.epoch, batches: [], lastTimestampMs: 0 };
-      this.entries.set(batch.producerId, entry);
+  /**
+   * Records an appended batch (after `check` said append, or while replaying the log).
+   * `transactional` batches open the producer's transaction here if none is open.
+   */
+  record(
+    batch: IncomingBatch,
+    firstOffset: number,
+    timestampMs: number,
+    transactional = false,
+  ): void {
+    const entry = this.entryFor(batch.producerId, batch.epoch);
+    if (transactional && !this.txns.has(batch.producerId)) {
+      this.txns.set(batch.producerId, {
+        producerId: batch.producerId,
+        firstOffset,
+        markerOffset: null,
+      });
+      entry.txnFirstOffset = firstOffset;
+    }
+    if (batch.firstSeq < 0) {
+      // Coordinator writes (transactional offset commits) carry no sequence.
+      if (batch.epoch > entry.epoch) entry.epoch = batch.epoch;
+      entry.lastTimestampMs = timestampMs;
+      return;
     }
     if (batch.epoch !== entry.epoch) {
       entry.epoch = batch.epoch;
@@ -103,20 +139,81 @@ export class ProducerStateTable {
     entry.lastTimestampMs = timestampMs;
   }
 
+  private entryFor(producerId: number, epoch: number): ProducerEntry {
+    let entry = this.entries.get(producerId);
+    if (!entry) {
+      entry = { producerId, epoch, batches: [], lastTimestampMs: 0, txnFirstOffset: -1 };
+      this.entries.set(producerId, entry);
+    }
+    return entry;
+  }
+
+  /** The producer's open transaction here (also while its marker is being written). */
+  openTxn(producerId: number): OpenTxn | undefined {
+    return this.txns.get(producerId);
+  }
+
+  openTxns(): IterableIterator<OpenTxn> {
+    return this.txns.values();
+  }
+
+  /** Smallest first offset of an open or completing transaction; null when none. */
+  firstUnstableOffset(): number | null {
+    let min: number | null = null;
+    for (const t of this.txns.values()) if (min === null || t.firstOffset < min) min = t.firstOffset;
+    return min;
+  }
+
+  /**
+   * A marker for the producer was appended at `markerOffset`: its transaction closes (the
+   * producer's epoch moves to the marker's). Returns the closed transaction, which keeps
+   * holding the last stable offset until `releaseTxn` (marker durable). Null when none
+   * was open (a retried marker).
+   */
+  closeTxn(producerId: number, epoch: number, markerOffset: number, timestampMs: number): OpenTxn | null {
+    const entry = this.entryFor(producerId, epoch);
+    if (epoch > entry.epoch) {
+      entry.epoch = epoch;
+      entry.batches = [];
+    }
+    entry.lastTimestampMs = timestampMs;
+    entry.txnFirstOffset = -1;
+    const txn = this.txns.get(producerId);
+    if (!txn || txn.markerOffset !== null) return null;
+    txn.markerOffset = markerOffset;
+    return txn;
+  }
+
+  /** The marker is durable: the transaction stops holding the last stable offset. */
+  releaseTxn(txn: OpenTxn): void {
+    if (this.txns.get(txn.producerId) === txn) this.txns.delete(txn.producerId);
+  }
+
   /** Replaces the whole table (restoring a snapshot). */
   restore(entries: Iterable<ProducerEntry>): void {
     this.entries.clear();
-    for (const e of entries) this.entries.set(e.producerId, { ...e, batches: [...e.batches] });
+    this.txns.clear();
+    for (const e of entries) {
+      this.entries.set(e.producerId, { ...e, batches: [...e.batches] });
+      if (e.txnFirstOffset >= 0) {
+        this.txns.set(e.producerId, {
+          producerId: e.producerId,
+          firstOffset: e.txnFirstOffset,
+          markerOffset: null,
+        });
+      }
+    }
   }
 
   clear(): void {
     this.entries.clear();
+    this.txns.clear();
   }
 }
 
 /** Snapshot format version; bump on any layout change (old snapshots are then ignored). */
-const SNAPSHOT_VERSION = 1;
-const ENTRY_BYTES = 8 + 2 + 8 + 1;
+const SNAPSHOT_VERSION = 2;
+const ENTRY_BYTES = 8 + 2 + 8 + 8 + 1;
 const BATCH_BYTES = 4 + 4 + 8 + 8;
 
 /**
@@ -136,7 +233,10 @@ export function encodeProducerSnapshot(table: ProducerStateTable): Uint8Array {
     view.setFloat64(pos, e.producerId);
     view.setInt16(pos + 8, e.epoch);
     view.setFloat64(pos + 10, e.lastTimestampMs);
-    view.setUint8(pos + 18, e.batches.length);
+    // Only still-open transactions: one whose marker is already in the log is closed.
+    const open = table.openTxn(e.producerId);
+    view.setFloat64(pos + 18, open && open.markerOffset === null ? open.firstOffset : -1);
+    view.setUint8(pos + 26, e.batches.length);
     pos += ENTRY_BYTES;
     for (const b of e.batches) {
       view.setInt32(pos, b.firstSeq);
@@ -158,11 +258,12 @@ export function decodeProducerSnapshot(bytes: Uint8Array): ProducerEntry[] | nul
   let pos = 5;
   for (let i = 0; i < count; i++) {
     if (pos + ENTRY_BYTES > bytes.length) return null;
-    const n = view.getUint8(pos + 18);
+    const n = view.getUint8(pos + 26);
     const entry: ProducerEntry = {
       producerId: view.getFloat64(pos),
       epoch: view.getInt16(pos + 8),
       lastTimestampMs: view.getFloat64(pos + 10),
+      txnFirstOffset: view.getFloat64(pos + 18),
       batches: [],
     };
     pos += ENTRY_BYTES;

@@ -119,6 +119,13 @@ export interface ListedGroup {
 export class GroupCoordinator {
   readonly ctx: GroupContext;
   private retentionTimer: Timer | null = null;
+  /** Times each group was deleted: a commit in flight across a deletion is not applied. */
+  private readonly deletions = new Map<string, number>();
+  /** Commits written but not yet durable, per group: a deletion tombstones them too. */
+  private readonly inFlight = new Map<
+    string,
+    Map<string, { topic: string; partition: number; count: number }>
+  >();
   private stopped = false;
 
   constructor(deps: GroupCoordinatorDeps) {
@@ -327,17 +334,44 @@ export class GroupCoordinator {
       // A simple consumer's (or admin's) commit creates an empty group, as in Kafka.
       this.ctx.groups.set(req.groupId, newClassicGroup(this.ctx, req.groupId));
     }
+    const deletionsBefore = this.deletions.get(req.groupId) ?? 0;
+    this.trackInFlight(req.groupId, accepted, 1);
     try {
       await writeGroupRecords(this.ctx, req.groupId, records);
     } catch (err) {
+      this.trackInFlight(req.groupId, accepted, -1);
       const code = errorCodeOf(err);
       for (const t of result)
         for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = code;
       return result;
     }
+    this.trackInFlight(req.groupId, accepted, -1);
     // Durable now: visible to OffsetFetch. Appends complete in order, so later commits win.
+    // A group deleted meanwhile wrote its tombstones after this commit: they win, as in the log.
+    if ((this.deletions.get(req.groupId) ?? 0) !== deletionsBefore) return result;
     for (const a of accepted) this.ctx.offsets.set(req.groupId, a.topic, a.partition, a.value);
     return result;
+  }
+
+  private trackInFlight(
+    groupId: string,
+    list: readonly { topic: string; partition: number }[],
+    delta: 1 | -1,
+  ): void {
+    let byKey = this.inFlight.get(groupId);
+    if (!byKey) {
+      if (delta < 0) return;
+      byKey = new Map();
+      this.inFlight.set(groupId, byKey);
+    }
+    for (const { topic, partition } of list) {
+      const key = `${topic}\0${partition}`;
+      const entry = byKey.get(key) ?? { topic, partition, count: 0 };
+      entry.count += delta;
+      if (entry.count > 0) byKey.set(key, entry);
+      else byKey.delete(key);
+    }
+    if (byKey.size === 0) this.inFlight.delete(groupId);
   }
 
   private validateCommit(req: OffsetCommitRequest): number {
@@ -567,7 +601,11 @@ export class GroupCoordinator {
   /** Tombstones a group and its offsets; the group is gone for everyone at once. */
   private deleteGroupNow(group: Group): Promise<number> {
     const groupId = group.groupId;
-    const records: GroupRecord[] = this.ctx.offsets.entries(groupId).map((e) => ({
+    const partitions = new Map<string, { topic: string; partition: number }>();
+    for (const e of this.ctx.offsets.entries(groupId))
+      partitions.set(`${e.topic}\0${e.partition}`, e);
+    for (const [key, e] of this.inFlight.get(groupId) ?? []) partitions.set(key, e);
+    const records: GroupRecord[] = [...partitions.values()].map((e) => ({
       key: encodeKey({
         type: RecordType.OffsetCommit,
         group: groupId,
@@ -589,6 +627,7 @@ export class GroupCoordinator {
     }
     this.ctx.groups.delete(groupId);
     this.ctx.offsets.deleteGroup(groupId);
+    this.deletions.set(groupId, (this.deletions.get(groupId) ?? 0) + 1);
     return writeGroupRecords(this.ctx, groupId, records).then(
       () => ErrorCode.NONE,
       (err) => errorCodeOf(err),

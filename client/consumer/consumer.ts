@@ -56,8 +56,10 @@ export interface ConsumerOptions {
 interface PartitionState {
   topic: string;
   partition: number;
-  /** Next offset to fetch; null until initialised. */
+  /** Next offset to fetch; null until initialised. Runs ahead of `consumed` by what is buffered. */
   position: number | null;
+  /** Next offset to hand to the application (what commits and `position()` report). */
+  consumed: number | null;
   paused: boolean;
   highWatermark: number;
 }
@@ -86,6 +88,9 @@ export class Consumer {
   /** Positions as of the last commit, so unchanged offsets are not committed again. */
   #committed = new Map<string, number>();
   #closed = false;
+  /** The fetch currently out (at most one; it may be a prefetch). */
+  #inFlight: Promise<void> | null = null;
+  #fetchError: unknown = null;
   /** Connection lanes of this consumer: its own, so its long polls and joins block no one else. */
   readonly #lane = `consumer-${++consumerCount}`;
 
@@ -148,6 +153,7 @@ export class Consumer {
         topic: p.topic,
         partition: p.partition,
         position: p.offset ?? null,
+        consumed: p.offset ?? null,
         paused: false,
         highWatermark: -1,
       });
@@ -163,11 +169,17 @@ export class Consumer {
   seek(tp: TopicPartition, offset: number): void {
     const s = this.#state(tp);
     s.position = offset;
+    s.consumed = offset;
     this.#buffer = this.#buffer.filter((r) => r.topic !== tp.topic || r.partition !== tp.partition);
   }
 
   pause(tps: readonly TopicPartition[]): void {
-    for (const tp of tps) this.#state(tp).paused = true;
+    for (const tp of tps) {
+      const s = this.#state(tp);
+      s.paused = true;
+      // Buffered records are dropped, so fetching resumes from what the app has seen.
+      s.position = s.consumed;
+    }
     this.#buffer = this.#buffer.filter(
       (r) => !tps.some((t) => t.topic === r.topic && t.partition === r.partition),
     );
@@ -184,7 +196,7 @@ export class Consumer {
   }
 
   position(tp: TopicPartition): number | null {
-    return this.#state(tp).position;
+    return this.#state(tp).consumed;
   }
 
   /** Per-partition position and high watermark as of the last fetch. */
@@ -192,7 +204,7 @@ export class Consumer {
     return [...this.#partitions.values()].map((s) => ({
       topic: s.topic,
       partition: s.partition,
-      position: s.position,
+      position: s.consumed,
       highWatermark: s.highWatermark,
     }));
   }
@@ -216,28 +228,55 @@ export class Consumer {
       if (this.#subscription && this.#membership?.needsJoin)
         await this.#rebalance(deadline + this.#opts.rebalanceTimeoutMs);
       await this.#initPositions();
+      if (this.#fetchError) {
+        const err = this.#fetchError;
+        this.#fetchError = null;
+        throw err;
+      }
       if (this.#buffer.length > 0) {
+        const out = this.#take();
+        // Prefetch: the next fetch runs while the application handles these records.
+        if (this.#buffer.length === 0) void this.#startFetch(this.#opts.maxWaitMs);
         await this.#maybeAutoCommit();
-        return this.#take();
+        return out;
       }
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         await this.#maybeAutoCommit();
         return [];
       }
-      await this.#fetch(Math.min(this.#opts.maxWaitMs, remaining));
-      if (this.#buffer.length === 0 && this.#fetchable().length === 0)
-        await Bun.sleep(Math.min(50, Math.max(remaining, 0)));
+      if (this.#fetchable().length === 0) {
+        await Bun.sleep(Math.min(50, remaining));
+        continue;
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.#startFetch(Math.min(this.#opts.maxWaitMs, remaining)),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, remaining);
+        }),
+      ]);
+      clearTimeout(timer);
     }
   }
 
   #take(): ConsumerRecord[] {
+    let out: ConsumerRecord[];
     if (this.#buffer.length <= this.#opts.maxPollRecords) {
-      const out = this.#buffer;
+      out = this.#buffer;
       this.#buffer = [];
-      return out;
+    } else {
+      out = this.#buffer.splice(0, this.#opts.maxPollRecords);
     }
-    return this.#buffer.splice(0, this.#opts.maxPollRecords);
+    // Records of one partition sit together in the buffer: one state lookup per run.
+    let state: PartitionState | undefined;
+    for (const r of out) {
+      if (!state || state.partition !== r.partition || state.topic !== r.topic) {
+        state = this.#partitions.get(tpKey(r.topic, r.partition));
+      }
+      if (state) state.consumed = r.offset + 1;
+    }
+    return out;
   }
 
   /** Commits `offsets`, or the current positions of every assigned partition. */
@@ -249,9 +288,9 @@ export class Consumer {
       [...this.#partitions.values()]
         .filter(
           (s) =>
-            s.position !== null && this.#committed.get(tpKey(s.topic, s.partition)) !== s.position,
+            s.consumed !== null && this.#committed.get(tpKey(s.topic, s.partition)) !== s.consumed,
         )
-        .map((s) => ({ topic: s.topic, partition: s.partition, offset: s.position! }));
+        .map((s) => ({ topic: s.topic, partition: s.partition, offset: s.consumed! }));
     if (list.length === 0) return;
     const member = this.#subscription
       ? this.#membership.memberInfo
@@ -300,6 +339,7 @@ export class Consumer {
           topic,
           partition,
           position: null,
+          consumed: null,
           paused: false,
           highWatermark: -1,
         });
@@ -325,6 +365,7 @@ export class Consumer {
         const s = this.#partitions.get(tpKey(c.topic, c.partition));
         if (s && c.offset >= 0) {
           s.position = c.offset;
+          s.consumed = c.offset;
           this.#committed.set(tpKey(c.topic, c.partition), c.offset);
         }
       }
@@ -350,12 +391,29 @@ export class Consumer {
     );
     for (const s of states) {
       const a = answers.get(tpKey(s.topic, s.partition));
-      if (a) s.position = a.offset;
+      if (a) {
+        s.position = a.offset;
+        s.consumed = a.offset;
+      }
     }
   }
 
   #isolation(): 0 | 1 {
     return this.#opts.isolationLevel === "read_committed" ? 1 : 0;
+  }
+
+  /** Starts a fetch unless one is running; failures surface at the next poll. */
+  #startFetch(maxWaitMs: number): Promise<void> {
+    if (this.#inFlight) return this.#inFlight;
+    const p = this.#fetch(maxWaitMs)
+      .catch((err: unknown) => {
+        if (!this.#closed) this.#fetchError ??= err;
+      })
+      .finally(() => {
+        if (this.#inFlight === p) this.#inFlight = null;
+      });
+    this.#inFlight = p;
+    return p;
   }
 
   #fetchable(): PartitionState[] {
@@ -449,7 +507,14 @@ export class Consumer {
           const s = byKey.get(tpKey(t.topic, p.partitionIndex));
           const fetchOffset = sent.get(tpKey(t.topic, p.partitionIndex));
           // A partition seeked, paused or revoked while the fetch was out: drop its data.
-          if (!s || fetchOffset === undefined || s.position !== fetchOffset || s.paused) continue;
+          if (
+            !s ||
+            fetchOffset === undefined ||
+            this.#partitions.get(tpKey(s.topic, s.partition)) !== s ||
+            s.position !== fetchOffset ||
+            s.paused
+          )
+            continue;
           if (p.errorCode !== 0) {
             if (p.errorCode === 1)
               resets.push(s); // OFFSET_OUT_OF_RANGE

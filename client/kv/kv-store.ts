@@ -88,7 +88,8 @@ export class KvStore {
   readonly #timeoutMs: number;
   /** Next offset to apply: every record below it is in the local store. */
   #applied = 0;
-  #replaying = true;
+  /** Records below this offset were in the topic when `open` ran: hooks see them as replay. */
+  #replayEnd = 0;
   #waiters: Waiter[] = [];
   #closed = false;
   #follower: Promise<void> | null = null;
@@ -350,10 +351,19 @@ export class KvStore {
     const start = first.get(tpKey(this.topic, 0))?.offset ?? 0;
     this.#local.clear();
     this.#applied = start;
+    this.#replayEnd = end;
     this.#consumer.assign([{ topic: this.topic, partition: 0, offset: start }]);
     let lastProgressMs = Date.now();
     while (this.#applied < end) {
-      const records = await this.#consumer.poll(500);
+      let records: ConsumerRecord[] = [];
+      try {
+        records = await this.#consumer.poll(500);
+      } catch (err) {
+        // A broker blip mid-replay: keep trying until the stall timeout below.
+        if (!isRetriable(err)) throw err;
+        this.#lastError = err;
+        await Bun.sleep(200);
+      }
       const before = this.#applied;
       this.#apply(records);
       this.#advance(this.#consumer.position({ topic: this.topic, partition: 0 }) ?? before);
@@ -361,10 +371,10 @@ export class KvStore {
       else if (Date.now() - lastProgressMs > this.#timeoutMs)
         throw new KvError(
           "timeout",
-          `bootstrap of ${this.topic} made no progress for ${this.#timeoutMs} ms at offset ${this.#applied} of ${end}`,
+          `bootstrap of ${this.topic} made no progress for ${this.#timeoutMs} ms at offset ${this.#applied} of ${end}${this.#lastError instanceof Error ? `; last error: ${this.#lastError.message}` : ""}`,
+          { cause: this.#lastError ?? undefined },
         );
     }
-    this.#replaying = false;
   }
 
   /** Follows the log until closed; failures (a broker gone away) are retried with backoff. */
@@ -391,7 +401,7 @@ export class KvStore {
     const hooks = this.#hooks;
     for (const r of records) {
       if (r.key === null) continue; // a compacted topic rejects these; another writer's noise
-      const event = { offset: r.offset, replay: this.#replaying };
+      const event = { offset: r.offset, replay: r.offset < this.#replayEnd };
       // Copies: fetch buffers are shared by every record of a response, and a view would
       // keep a whole response alive for as long as one of its keys lives.
       if (r.value === null) {

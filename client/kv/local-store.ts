@@ -74,8 +74,16 @@ export class SortedMemoryStore implements LocalStore {
       this.#size = 1;
       return;
     }
-    // Past the last key: append to the last block (the common case when keys grow).
-    const bi = Math.min(this.#blockFor(key), this.#blocks.length - 1);
+    // Past the last key (a replay of keys written in order): append without a search.
+    const lastBlock = this.#blocks[this.#blocks.length - 1]!;
+    if (compareBytes(lastBlock.keys[lastBlock.keys.length - 1]!, key) < 0) {
+      lastBlock.keys.push(key);
+      lastBlock.values.push(value);
+      this.#size++;
+      if (lastBlock.keys.length > MAX_BLOCK) this.#split(this.#blocks.length - 1);
+      return;
+    }
+    const bi = this.#blockFor(key);
     const block = this.#blocks[bi]!;
     const i = lowerBound(block.keys, key);
     const found = block.keys[i];
@@ -86,11 +94,14 @@ export class SortedMemoryStore implements LocalStore {
     block.keys.splice(i, 0, key);
     block.values.splice(i, 0, value);
     this.#size++;
-    if (block.keys.length > MAX_BLOCK) {
-      const half = block.keys.length >>> 1;
-      const right: Block = { keys: block.keys.splice(half), values: block.values.splice(half) };
-      this.#blocks.splice(bi + 1, 0, right);
-    }
+    if (block.keys.length > MAX_BLOCK) this.#split(bi);
+  }
+
+  #split(bi: number): void {
+    const block = this.#blocks[bi]!;
+    const half = block.keys.length >>> 1;
+    const right: Block = { keys: block.keys.splice(half), values: block.values.splice(half) };
+    this.#blocks.splice(bi + 1, 0, right);
   }
 
   delete(key: Uint8Array): boolean {

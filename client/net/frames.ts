@@ -14,8 +14,10 @@ export class FrameSplitter {
   constructor(private readonly maxFrameBytes: number) {}
 
   push(chunk: Uint8Array, onFrame: (frame: Uint8Array) => void): void {
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
+    if (chunk.length > 0) {
+      this.#chunks.push(chunk);
+      this.#buffered += chunk.length;
+    }
     for (;;) {
       if (this.#size < 0) {
         if (this.#buffered < 4) return;
@@ -34,6 +36,7 @@ export class FrameSplitter {
   }
 
   #take(n: number): Uint8Array {
+    if (n === 0) return new Uint8Array(0);
     const first = this.#chunks[0]!;
     if (first.length >= n) {
       // Fast path: the whole frame sits in one chunk; hand out a view, no copy.

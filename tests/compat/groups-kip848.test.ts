@@ -4,12 +4,23 @@
  * The server assigns partitions; members converge through incremental revocation.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { Admin, Consumer, type MessagesStream, Producer } from "@platformatic/kafka";
 import { ApiKey } from "../../protocol/messages/generated/apis.ts";
 import { type BrokerProcess, removeDir, startBrokerProcess } from "../helpers/broker-process.ts";
 import { request } from "../helpers/kafka-request.ts";
 import { connectRaw } from "../helpers/raw-client.ts";
-import { waitFor } from "../integration/groups/members.ts";
+import {
+  consumedValues,
+  coversExactly,
+  explain,
+  type MemberProcess,
+  spawnMember,
+  waitFor,
+} from "../integration/groups/members.ts";
+
+const BUN = join(import.meta.dir, "../../node_modules/.bin/bun");
+const MEMBER = join(import.meta.dir, "../integration/groups/platformatic-member.ts");
 
 let broker: BrokerProcess;
 
@@ -139,6 +150,42 @@ describe("KIP-848 consumer protocol (@platformatic/kafka)", () => {
     } finally {
       clearInterval(watch);
       for (const m of members) await m.consumer.close(true);
+    }
+  }, 120_000);
+
+  test("a killed member is fenced after the session timeout and its partitions go to the survivor", async () => {
+    const admin = new Admin({ clientId: "kip848-admin2", bootstrapBrokers: [broker.bootstrap] });
+    await admin.createTopics({ topics: ["kip-kill"], partitions: 4, replicas: 1 });
+    await admin.close();
+    await produce(
+      "kip-kill",
+      Array.from({ length: 80 }, (_, i) => `k-${i}`),
+    );
+    const a = spawnMember("a", [BUN, MEMBER, broker.bootstrap, "kip-kill-g", "kip-kill"]);
+    const b = spawnMember("b", [BUN, MEMBER, broker.bootstrap, "kip-kill-g", "kip-kill"]);
+    const all: MemberProcess[] = [a, b];
+    try {
+      await waitFor(
+        "2 members covering 4 partitions",
+        () => coversExactly(all, 4) && (a.assigned()?.length ?? 0) === 2,
+        30_000,
+      ).catch(explain(all));
+      const killedAt = Date.now();
+      await a.kill();
+      await waitFor("the survivor owns all 4", () => b.assigned()?.length === 4, 20_000).catch(
+        explain(all),
+      );
+      // Session timeout 3 s plus at most a heartbeat interval or two.
+      expect(Date.now() - killedAt).toBeLessThan(8_000);
+      expect(Date.now() - killedAt).toBeGreaterThan(2_500);
+      await produce(
+        "kip-kill",
+        Array.from({ length: 40 }, (_, i) => `l-${i}`),
+      );
+      await waitFor("every message read", () => consumedValues(all).size === 120, 30_000);
+    } finally {
+      await a.kill();
+      await b.stop();
     }
   }, 120_000);
 });

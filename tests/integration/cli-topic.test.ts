@@ -197,6 +197,50 @@ describe("produce and consume", () => {
     expect(c.stdout).toBe("last\n");
   });
 
+  test("produce sends lines as they arrive on stdin; consume runs until Ctrl-C, then exits 0", async () => {
+    await cli(["topic", "create", "live", "-p", "1"]);
+    const main = `${import.meta.dir}/../../main.ts`;
+    const env = { ...process.env, DATACORE_BROKERS: broker.bootstrap };
+    const consumer = Bun.spawn(
+      [process.execPath, main, "topic", "consume", "live", "--from-beginning"],
+      {
+        env,
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
+    const producer = Bun.spawn([process.execPath, main, "topic", "produce", "live"], {
+      env,
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    producer.stdin.write("first\n");
+    producer.stdin.flush();
+    // The consumer prints "first" while the producer still has its stdin open.
+    const reader = consumer.stdout.getReader();
+    let seen = "";
+    while (!seen.includes("first\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += new TextDecoder().decode(value);
+    }
+    expect(seen).toBe("first\n");
+    expect(producer.exitCode).toBeNull();
+    producer.stdin.write("second\n");
+    producer.stdin.end();
+    expect(await producer.exited).toBe(0);
+    while (!seen.includes("second\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += new TextDecoder().decode(value);
+    }
+    reader.releaseLock();
+    consumer.kill("SIGINT");
+    expect(await consumer.exited).toBe(0);
+    expect(seen).toBe("first\nsecond\n");
+  }, 30_000);
+
   test("consuming an unknown topic exits 1 with UNKNOWN_TOPIC_OR_PARTITION", async () => {
     const r = await cli(["topic", "consume", "ghost", "-e"]);
     expect(r.code).toBe(1);

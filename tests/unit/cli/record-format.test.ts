@@ -1,6 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { parseDurationMs } from "../../../cli/output.ts";
-import { compileTemplate, splitKey, splitLines, unescapeCli } from "../../../cli/record-format.ts";
+import {
+  compileTemplate,
+  LineSplitter,
+  splitKey,
+  splitLines,
+  unescapeCli,
+} from "../../../cli/record-format.ts";
 import { parseOffsetSpec } from "../../../cli/topic-consume.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -82,5 +88,16 @@ describe("flag values", () => {
     expect(parseDurationMs("2h")).toBe(7_200_000);
     expect(parseDurationMs("100")).toBe(100);
     expect(() => parseDurationMs("fast")).toThrow("invalid duration");
+  });
+});
+
+describe("streaming line splitter", () => {
+  test("lines cut across chunks are joined; each line is reported once", () => {
+    const out: string[] = [];
+    const s = new LineSplitter();
+    for (const chunk of ["ab", "c\nde", "f\n\ngh", "i"])
+      s.push(enc(chunk), (l) => out.push(dec(l)));
+    s.end((l) => out.push(dec(l)));
+    expect(out).toEqual(["abc", "def", "", "ghi"]);
   });
 });

@@ -357,3 +357,34 @@ describe("engine selection and identity", () => {
     await memory.close();
   });
 });
+
+describe("background maintenance", () => {
+  test("the engine's timer (on the injected clock) applies retention without being asked", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const clock = new ManualClock();
+    const engine = await FileEngine.open({
+      dataDir: dir.path,
+      fs: nodeFileSystem,
+      clock,
+      clusterId: "c",
+      nodeId: 1,
+      maintenanceIntervalMs: 1000,
+    });
+    engines.push(engine);
+    const log = await engine.openLog({
+      topic: "events",
+      partition: 0,
+      topicId: TOPIC_ID,
+      config: config({ segmentBytes: 1, retentionMs: 60_000 }),
+    });
+    for (let i = 0; i < 3; i++) {
+      await log.append(makeBatch({ timestamp: clock.nowMs() }), sync);
+    }
+    log.updateHighWatermark(log.logEndOffset());
+    clock.advance(120_000); // segments are now older than retention.ms; the timer fires
+    for (let i = 0; i < 200 && log.logStartOffset() < 2; i++) await Bun.sleep(5);
+    expect(log.logStartOffset()).toBe(o(2));
+    await engine.close();
+  });
+});

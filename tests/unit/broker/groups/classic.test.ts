@@ -519,6 +519,31 @@ describe("classic groups: durability", () => {
     expect((await f.restart()).group("g")).toBeUndefined();
   });
 
+  test("a commit still being written when its group is deleted stays deleted, in memory as in the log", async () => {
+    const f = await fixture();
+    const c = f.coordinator;
+    const committing = c.commitOffsets({
+      groupId: "simple",
+      generationIdOrMemberEpoch: -1,
+      memberId: "",
+      groupInstanceId: null,
+      retentionTimeMs: -1,
+      topics: [
+        {
+          name: "orders",
+          partitions: [
+            { partition: 0, offset: 5, leaderEpoch: -1, metadata: null, commitTimestamp: -1 },
+          ],
+        },
+      ],
+      apiVersion: 8,
+    });
+    const deleting = c.deleteGroups(["simple"]);
+    await Promise.all([committing, deleting]);
+    expect(c.fetchOffsets("simple", null).topics).toEqual([]);
+    expect((await f.restart()).fetchOffsets("simple", null).topics).toEqual([]);
+  });
+
   test("DeleteGroups: a live group is NON_EMPTY_GROUP, an empty one is deleted with its offsets for good", async () => {
     const f = await fixture();
     const c = f.coordinator;
