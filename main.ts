@@ -1,4 +1,5 @@
 #!/usr/bin/env bun
+import "./client/native-gzip.ts";
 import { CommanderError } from "@commander-js/extra-typings";
 import { ConfigError } from "./broker/config.ts";
 import { CliExit, EXIT_FAILURE, EXIT_USAGE } from "./cli/exit.ts";

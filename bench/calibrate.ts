@@ -102,15 +102,64 @@ export async function measureLoopbackTcp(
   return result;
 }
 
+export interface SyncRate {
+  syncs: number;
+  seconds: number;
+  syncsPerSec: number;
+  /** Median time of one small write + fdatasync. */
+  p50Ms: number;
+}
+
+/**
+ * Small appends each followed by fdatasync: the floor under an acks=all round trip that
+ * no group commit can batch away (the single-record workload's reference).
+ */
+export async function measureSmallSyncs(
+  dir: string,
+  seconds: number,
+  writeBytes = 4096,
+): Promise<SyncRate> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `calibrate-sync-${process.pid}-${Date.now()}.bin`);
+  const chunk = new Uint8Array(writeBytes).fill(1);
+  const fd = openSync(path, "w");
+  const times: number[] = [];
+  try {
+    const start = performance.now();
+    const end = start + seconds * 1000;
+    let t = start;
+    while (t < end && times.length < 100_000) {
+      writeSync(fd, chunk);
+      fdatasyncSync(fd);
+      const now = performance.now();
+      times.push(now - t);
+      t = now;
+    }
+    times.sort((a, b) => a - b);
+    const elapsed = (t - start) / 1000;
+    return {
+      syncs: times.length,
+      seconds: elapsed,
+      syncsPerSec: times.length / elapsed,
+      p50Ms: times[Math.floor(times.length / 2)] ?? 0,
+    };
+  } finally {
+    closeSync(fd);
+    rmSync(path, { force: true });
+  }
+}
+
 export interface Calibration {
   disk_fsync_per_mib: Throughput;
   disk_unsynced: Throughput;
   tcp_loopback: Throughput;
+  disk_small_syncs: SyncRate;
 }
 
 export async function calibrate(dataDir: string, quick = false): Promise<Calibration> {
   const total = quick ? 64 * 1024 * 1024 : 512 * 1024 * 1024;
   return {
+    disk_small_syncs: await measureSmallSyncs(dataDir, quick ? 0.5 : 2),
     disk_fsync_per_mib: await measureDiskWrite({
       dir: dataDir,
       chunkBytes: 1024 * 1024,
@@ -130,9 +179,18 @@ export async function calibrate(dataDir: string, quick = false): Promise<Calibra
 if (import.meta.main) {
   const dir = process.argv[2] ?? "./data";
   const result = await calibrate(dir, process.argv.includes("--quick"));
-  for (const [name, t] of Object.entries(result)) {
-    console.log(
-      `${name.padEnd(20)} ${t.mbPerSec.toFixed(1).padStart(9)} MB/s  (${(t.bytes / 1e6).toFixed(0)} MB in ${t.seconds.toFixed(2)} s)`,
-    );
-  }
+  for (const line of calibrationLines(result)) console.log(line);
+}
+
+/** Human-readable lines, one per measurement. */
+export function calibrationLines(c: Calibration): string[] {
+  const tp = (name: string, t: Throughput) =>
+    `${name.padEnd(20)} ${t.mbPerSec.toFixed(1).padStart(9)} MB/s  (${(t.bytes / 1e6).toFixed(0)} MB in ${t.seconds.toFixed(2)} s)`;
+  const s = c.disk_small_syncs;
+  return [
+    tp("disk_fsync_per_mib", c.disk_fsync_per_mib),
+    tp("disk_unsynced", c.disk_unsynced),
+    tp("tcp_loopback", c.tcp_loopback),
+    `${"disk_small_syncs".padEnd(20)} ${s.syncsPerSec.toFixed(0).padStart(9)} /s    (4 KiB write + fdatasync, p50 ${s.p50Ms.toFixed(3)} ms)`,
+  ];
 }

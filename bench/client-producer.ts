@@ -19,7 +19,7 @@ const SIZE = Number(process.argv[3] ?? 100);
 const value = new Uint8Array(SIZE).fill(120);
 const rate = (n: number, ms: number) => Math.round(n / (ms / 1000)).toLocaleString("en-US");
 
-function encodeBench(print: boolean): void {
+function encodeOnce(): { oursMs: number; refMs: number; n: number; bytes: number } {
   const perBatch = Math.floor((1024 * 1024) / (SIZE + 10));
   const batches = Math.ceil(N / perBatch);
   let t = performance.now();
@@ -41,11 +41,19 @@ function encodeBench(print: boolean): void {
     for (let i = 0; i < perBatch; i++) records.push({ value, timestamp: 1_700_000_000_000 });
     buildRecordBatch({ records, producerId: 1, producerEpoch: 0, baseSequence: 0 });
   }
-  const refMs = performance.now() - t;
-  const n = batches * perBatch;
-  if (!print) return;
+  return { oursMs, refMs: performance.now() - t, n: batches * perBatch, bytes };
+}
+
+function encodeBench(): void {
+  encodeOnce(); // warm-up: let the JIT compile both encoders before timing
+  let best = encodeOnce();
+  for (let i = 0; i < 2; i++) {
+    const r = encodeOnce();
+    best = { ...r, oursMs: Math.min(best.oursMs, r.oursMs), refMs: Math.min(best.refMs, r.refMs) };
+  }
+  const { oursMs, refMs, n, bytes } = best;
   console.log(
-    `\nBatch encoding, ${n.toLocaleString("en-US")} records of ${SIZE} bytes (${(bytes / 1e6).toFixed(0)} MB), CRC included:\n`,
+    `\nBatch encoding, ${n.toLocaleString("en-US")} records of ${SIZE} bytes (${(bytes / 1e6).toFixed(0)} MB), CRC included, best of 3:\n`,
   );
   console.log("| encoder | records/s |\n| --- | --- |");
   console.log(`| BatchBuilder (client) | ${rate(n, oursMs)} |`);
@@ -103,42 +111,52 @@ async function ourConsume(
   return ms;
 }
 
-encodeBench(false); // warm-up: let the JIT compile both encoders before timing
-encodeBench(true);
+encodeBench();
 const broker = await startBrokerProcess({
   args: ["--storage-engine", "memory"],
 });
 try {
   const kafka = new KafkaClient({ brokers: broker.bootstrap });
-  const admin = kafka.admin();
-  await admin.createTopics([
-    { name: "ours-1", partitions: 1 },
-    { name: "ours-4", partitions: 4 },
-    { name: "kcat-1", partitions: 1 },
-  ]);
-  const produce1 = await ourProduce(kafka, "ours-1", 1);
-  const produce4 = await ourProduce(kafka, "ours-4", 4);
-  const consume1 = await ourConsume(kafka, "ours-1", 1, N + 1);
   const input = new TextEncoder().encode(`${"x".repeat(SIZE)}\n`.repeat(N));
-  const common = ["-b", broker.bootstrap, "-t", "kcat-1", "-p", "0"];
-  const kcatProduce = await kcat(
-    [...common, "-P", "-X", "acks=all", "-X", "enable.idempotence=true", "-X", "linger.ms=5"],
-    input,
-  );
-  const kcatConsume = await kcat([...common, "-C", "-o", "beginning", "-c", String(N), "-q"]);
+  // The machine is shared: each figure is the best of ROUNDS, and ours and kcat's runs are
+  // interleaved so both see the same background load.
+  const ROUNDS = 3;
+  const best = { p1: Infinity, p4: Infinity, c1: Infinity, kp: Infinity, kc: Infinity };
+  for (let round = 0; round < ROUNDS; round++) {
+    await kafka.admin().createTopics([
+      { name: `ours-1-${round}`, partitions: 1 },
+      { name: `ours-4-${round}`, partitions: 4 },
+      { name: `kcat-1-${round}`, partitions: 1 },
+    ]);
+    best.p1 = Math.min(best.p1, await ourProduce(kafka, `ours-1-${round}`, 1));
+    const common = ["-b", broker.bootstrap, "-t", `kcat-1-${round}`, "-p", "0"];
+    best.kp = Math.min(
+      best.kp,
+      await kcat(
+        [...common, "-P", "-X", "acks=all", "-X", "enable.idempotence=true", "-X", "linger.ms=5"],
+        input,
+      ),
+    );
+    best.p4 = Math.min(best.p4, await ourProduce(kafka, `ours-4-${round}`, 4));
+    best.c1 = Math.min(best.c1, await ourConsume(kafka, `ours-1-${round}`, 1, N + 1));
+    best.kc = Math.min(
+      best.kc,
+      await kcat([...common, "-C", "-o", "beginning", "-c", String(N), "-q"]),
+    );
+  }
   console.log(
-    `\nEnd to end, datacore broker (memory engine), ${N.toLocaleString("en-US")} messages of ${SIZE} bytes, acks=all, idempotent:\n`,
+    `\nEnd to end, datacore broker (memory engine), ${N.toLocaleString("en-US")} messages of ${SIZE} bytes, acks=all, idempotent, best of ${ROUNDS}:\n`,
   );
   console.log(
     "| client | produce msg/s (1 partition) | produce msg/s (4 partitions) | consume msg/s (1 partition) |",
   );
   console.log("| --- | --- | --- | --- |");
   console.log(
-    `| datacore client | ${rate(N, produce1)} | ${rate(N, produce4)} | ${rate(N, consume1)} |`,
+    `| datacore client | ${rate(N, best.p1)} | ${rate(N, best.p4)} | ${rate(N, best.c1)} |`,
   );
-  console.log(`| kcat (librdkafka) | ${rate(N, kcatProduce)} | | ${rate(N, kcatConsume)} |`);
+  console.log(`| kcat (librdkafka) | ${rate(N, best.kp)} | | ${rate(N, best.kc)} |`);
   console.log(
-    `| ratio | ${(kcatProduce / produce1).toFixed(2)}× | | ${(kcatConsume / consume1).toFixed(2)}× |`,
+    `| ratio | ${(best.kp / best.p1).toFixed(2)}× | | ${(best.kc / best.c1).toFixed(2)}× |`,
   );
   await kafka.close();
 } finally {

@@ -27,6 +27,8 @@ export interface EmbeddedBroker {
   readonly dataDir: string;
   /** Resident set size of the broker process in bytes, or null where unknown. */
   rssBytes(): number | null;
+  /** CPU seconds (user + system) the broker process used so far, or null where unknown. */
+  cpuSeconds(): number | null;
   output(): string;
   stop(): Promise<number>;
 }
@@ -109,6 +111,7 @@ export async function startEmbeddedBroker(options: EmbeddedOptions = {}): Promis
     pid: proc.pid,
     dataDir,
     rssBytes: () => processRssBytes(proc.pid),
+    cpuSeconds: () => processCpuSeconds(proc.pid),
     output: () => text,
     stop() {
       stopped ??= (async () => {
@@ -136,4 +139,17 @@ export function processRssBytes(pid: number): number | null {
   const ps = Bun.spawnSync(["ps", "-o", "rss=", "-p", String(pid)]);
   const kb = Number(ps.stdout.toString().trim());
   return ps.exitCode === 0 && Number.isFinite(kb) && kb > 0 ? kb * 1024 : null;
+}
+
+/** User + system CPU seconds of a process from /proc (Linux); null elsewhere. */
+export function processCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may contain spaces) start past the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks / 100 : null;
+  } catch {
+    return null;
+  }
 }

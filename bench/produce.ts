@@ -24,7 +24,10 @@ const SAMPLE_EVERY = 64;
 const CHUNK = 2048;
 
 export async function runProduce(opts: WorkloadOptions): Promise<WorkloadResult> {
-  const clients = Array.from({ length: opts.clients }, () => new KafkaClient({ brokers: opts.brokers }));
+  const clients = Array.from(
+    { length: opts.clients },
+    () => new KafkaClient({ brokers: opts.brokers }),
+  );
   try {
     await ensureTopic(clients[0]!.admin(), opts.topic, opts.partitions);
     const producers = clients.map((c) =>
@@ -36,7 +39,9 @@ export async function runProduce(opts: WorkloadOptions): Promise<WorkloadResult>
       }),
     );
     // Warm-up: metadata and (acks=all) the producer id, outside the measurement.
-    await Promise.all(producers.map((p) => p.send({ topic: opts.topic, value: payload(opts.recordSize) })));
+    await Promise.all(
+      producers.map((p) => p.send({ topic: opts.topic, value: payload(opts.recordSize) })),
+    );
     const meter = new Meter();
     const start = performance.now();
     meter.start(start);
@@ -46,7 +51,15 @@ export async function runProduce(opts: WorkloadOptions): Promise<WorkloadResult>
     const recordBudget = opts.records > 0 ? shares(opts.records, opts.clients) : null;
     await Promise.all(
       producers.map((p, i) =>
-        produceLoop(p, opts, meter, stop, new Pacer(perClientRate[i] ?? 0, start), recordBudget?.[i] ?? 0, i),
+        produceLoop(
+          p,
+          opts,
+          meter,
+          stop,
+          new Pacer(perClientRate[i] ?? 0, start),
+          recordBudget?.[i] ?? 0,
+          i,
+        ),
       ),
     );
     meter.stop();

@@ -16,7 +16,10 @@ import {
 } from "./workload.ts";
 
 export async function runSingleRecord(opts: WorkloadOptions): Promise<WorkloadResult> {
-  const clients = Array.from({ length: opts.clients }, () => new KafkaClient({ brokers: opts.brokers }));
+  const clients = Array.from(
+    { length: opts.clients },
+    () => new KafkaClient({ brokers: opts.brokers }),
+  );
   try {
     await ensureTopic(clients[0]!.admin(), opts.topic, opts.partitions);
     const producers = clients.map((c) =>

@@ -17,8 +17,10 @@ import { defaultRegistry } from "./handlers/index.ts";
 import type { Logger } from "./logger.ts";
 import { createPipeline } from "./pipeline.ts";
 import { ensureMetaProperties, newClusterId } from "./runtime/meta-properties.ts";
+import { withTestProduceDelay } from "./runtime/produce-delay.ts";
 import { FileProducerIdAllocator, MemoryProducerIdAllocator } from "./runtime/producer-id-file.ts";
 import { TcpListener } from "./runtime/tcp-listener.ts";
+import { startTransactionCoordinator, stopTransactionCoordinator } from "./transactions/attach.ts";
 
 export { DataDirError } from "./runtime/meta-properties.ts";
 
@@ -74,8 +76,10 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
     advertised: { host: advertisedHost(config), port: config.advertised_port },
   });
   await startGroupCoordinator(core, logger);
+  // After groups: completing a transaction at start-up applies its offsets to them.
+  await startTransactionCoordinator(core, logger);
   const listener = new TcpListener(
-    createPipeline(core, defaultRegistry(), logger),
+    createPipeline(core, withTestProduceDelay(defaultRegistry(), clock, process.env), logger),
     clock,
     logger.child({ component: "network" }),
     {
@@ -122,6 +126,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
         listener.stopAccepting();
         core.beginShutdown();
         stopGroupCoordinator(core);
+        stopTransactionCoordinator(core);
         maintenance?.cancel();
         await listener.closeAll(SHUTDOWN_GRACE_MS);
         await core.close();

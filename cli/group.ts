@@ -128,6 +128,10 @@ function describeCommand() {
           );
         return { description, rows };
       });
+      if (description?.state === "Dead" && rows.length === 0) {
+        // What kafka-consumer-groups.sh reports as "Consumer group 'x' does not exist".
+        throw new CliExit(EXIT_FAILURE, `GROUP_ID_NOT_FOUND: group ${id} does not exist`);
+      }
       const totalLag = rows.reduce((n, r) => n + (r.lag ?? 0), 0);
       if (opts.format === "json") {
         writeJson({

@@ -3,6 +3,7 @@
  * `--help` never lists a command that does nothing.
  */
 import { Command } from "@commander-js/extra-typings";
+import { benchCommand } from "./bench.ts";
 import { brokerCommand } from "./broker.ts";
 import { clusterCommand } from "./cluster.ts";
 import { groupCommand } from "./group.ts";
@@ -26,5 +27,6 @@ export function buildProgram(): Command {
   program.addCommand(clusterCommand());
   program.addCommand(healthCommand());
   program.addCommand(kvCommand());
+  program.addCommand(benchCommand());
   return program;
 }

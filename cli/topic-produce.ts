@@ -66,6 +66,8 @@ export function produceCommand() {
       const perPartition = new Map<number, number>();
       let count = 0;
       await withClient(opts, async (c) => {
+        // Fail at once when no broker answers, instead of retrying for the delivery timeout.
+        await c.cluster.refreshMetadata();
         const producer = c.producer({
           acks,
           idempotent: acks === -1,

@@ -13,6 +13,7 @@
  * real log). Keys, values and header values are Uint8Array (strings are accepted when
  * producing and encoded as UTF-8).
  */
+import "./native-gzip.ts";
 import { Admin } from "./admin.ts";
 import { Cluster, type ClusterOptions } from "./cluster.ts";
 import { Consumer, type ConsumerOptions } from "./consumer/consumer.ts";

@@ -17,6 +17,7 @@ import type { BrokerConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { FetchSessionCache } from "./fetch-sessions.ts";
 import { PartitionState } from "./partition.ts";
+import type { TxnVerifier } from "./produce.ts";
 
 /** Kafka-level outcome of an admin operation: an error code name and a message. */
 export type AdminResult = { error: null } | { error: AdminErrorName; message: string };
@@ -72,6 +73,11 @@ export class BrokerCore {
   readonly clusterId: string;
   readonly advertised: { host: string; port: number };
   readonly fetchSessions: FetchSessionCache;
+  /**
+   * Set by the transaction coordinator when it starts (broker/transactions/attach.ts):
+   * Produce checks transactional batches with it (KIP-890). Null: accepted unchecked.
+   */
+  txnVerifier: TxnVerifier | null = null;
   private readonly producerIds: ProducerIdAllocator;
   private readonly topics = new Map<string, TopicState>();
   private readonly topicsById = new Map<string, TopicState>();

@@ -4,6 +4,7 @@
  * wait expires, or the partitions change.
  */
 import { ErrorCode } from "../../protocol/errors.ts";
+import { RecordBatchHeader, scanBatches } from "../../protocol/records/batch-header.ts";
 import { RecordsError } from "../../protocol/records/errors.ts";
 import { downConvertBatches } from "../../protocol/records/legacy.ts";
 import { isStorageError, kafkaErrorCodeOf } from "../../storage/errors.ts";
@@ -30,6 +31,8 @@ export interface PartitionRead {
   lastStableOffset: number;
   logStartOffset: number;
   records: Uint8Array;
+  /** read_committed: aborted transactions overlapping the returned batches. */
+  abortedTransactions: { producerId: number; firstOffset: number }[];
 }
 
 const EMPTY = new Uint8Array(0);
@@ -41,6 +44,8 @@ export interface ReadOptions {
   downConvertTo: 0 | 1 | null;
   /** Error for a target whose topic is missing (UNKNOWN_TOPIC_ID for v13+). */
   unknownTopicCode: number;
+  /** isolation_level 1: read below the last stable offset, with aborted transactions. */
+  readCommitted: boolean;
 }
 
 async function readOne(
@@ -56,12 +61,15 @@ async function readOne(
     lastStableOffset: -1,
     logStartOffset: -1,
     records: EMPTY,
+    abortedTransactions: [],
   };
   if (!p) return { ...base, errorCode: options.unknownTopicCode };
   const log = p.log;
   const hw = log.highWatermark() as number;
   const logStart = log.logStartOffset() as number;
-  const known = { ...base, highWatermark: hw, lastStableOffset: hw, logStartOffset: logStart };
+  const lso = p.lastStableOffset();
+  const known = { ...base, highWatermark: hw, lastStableOffset: lso, logStartOffset: logStart };
+  const upTo = options.readCommitted ? lso : hw;
   if (t.currentLeaderEpoch > LEADER_EPOCH)
     return { ...known, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH };
   if (t.currentLeaderEpoch >= 0 && t.currentLeaderEpoch < LEADER_EPOCH) {
@@ -72,18 +80,24 @@ async function readOne(
     return { ...known, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
   }
   const limit = Math.min(t.maxBytes, budget);
-  if (t.fetchOffset >= hw || (limit <= 0 && !minOne))
+  if (t.fetchOffset >= upTo || (limit <= 0 && !minOne))
     return { ...known, errorCode: ErrorCode.NONE };
   try {
     const { records } = await log.read(toOffset(t.fetchOffset), Math.max(0, limit), {
-      maxOffset: toOffset(hw),
+      maxOffset: toOffset(upTo),
       minOneBatch: minOne,
     });
+    const abortedTransactions =
+      options.readCommitted && records.length > 0
+        ? log
+            .abortedTransactions(toOffset(t.fetchOffset), toOffset(endOf(records)))
+            .map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset as number }))
+        : [];
     const out =
       options.downConvertTo === null
         ? records
         : downConvertBatches(records, { magic: options.downConvertTo });
-    return { ...known, errorCode: ErrorCode.NONE, records: out };
+    return { ...known, errorCode: ErrorCode.NONE, records: out, abortedTransactions };
   } catch (err) {
     if (isStorageError(err)) return { ...known, errorCode: kafkaErrorCodeOf(err.code) };
     if (err instanceof RecordsError) {
@@ -97,6 +111,13 @@ async function readOne(
     }
     throw err;
   }
+}
+
+/** The offset after the last whole batch in `records`. */
+function endOf(records: Uint8Array): number {
+  const spans = scanBatches(records).batches;
+  const last = spans[spans.length - 1];
+  return last ? new RecordBatchHeader(records, last.offset).nextOffset : 0;
 }
 
 /** One pass over the targets, sharing the response byte budget in order. */

@@ -44,9 +44,8 @@ export async function lookupOffset(
 ): Promise<OffsetLookup> {
   const log = p.log;
   if (log.isOffline()) return { ...NOT_FOUND, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
-  // Single node, no transactions yet: the last stable offset is the high watermark.
-  const latest = log.highWatermark() as number;
-  void readCommitted;
+  // read_committed sees up to the last stable offset (KIP-98), others up to the HW.
+  const latest = readCommitted ? p.lastStableOffset() : (log.highWatermark() as number);
   const at = (offset: number): OffsetLookup => ({
     errorCode: ErrorCode.NONE,
     offset,

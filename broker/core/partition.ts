@@ -129,7 +129,12 @@ export class PartitionState {
     const first = batch.records[0];
     if (!first) return;
     const control = parseControlRecord(first.key, first.value);
-    const txn = this.producers.closeTxn(h.producerId, h.producerEpoch, h.baseOffset, h.maxTimestamp);
+    const txn = this.producers.closeTxn(
+      h.producerId,
+      h.producerEpoch,
+      h.baseOffset,
+      h.maxTimestamp,
+    );
     if (!txn) return;
     this.producers.releaseTxn(txn);
     if (control.type === ControlType.abort) {

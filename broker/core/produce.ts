@@ -45,6 +45,18 @@ function failed(
   };
 }
 
+/**
+ * KIP-890 verification: may a transactional batch of (producerId, epoch) land on this
+ * partition? Answers ErrorCode.NONE, or why not (INVALID_TXN_STATE when the partition
+ * was never added to the producer's open transaction, INVALID_PRODUCER_EPOCH, …).
+ */
+export type TxnVerifier = (
+  producerId: number,
+  producerEpoch: number,
+  topic: string,
+  partition: number,
+) => number;
+
 /** Maps a records-layer rejection to Kafka's answer for it. */
 function batchError(reason: string): number {
   if (reason === "corrupt_crc") return ErrorCode.CORRUPT_MESSAGE;
@@ -63,6 +75,8 @@ export function appendToPartition(
   nowMs: number,
   /** The Produce version, for its format rules; null for the broker's own writes. */
   apiVersion: number | null = null,
+  /** Transactional batches are checked against the coordinator; null: no coordinator. */
+  verifyTxn: TxnVerifier | null = null,
 ): PartitionAppendResult | Promise<PartitionAppendResult> {
   const log = partition.log;
   if (log.isOffline()) return failed(ErrorCode.KAFKA_STORAGE_ERROR, "partition is offline");
@@ -103,7 +117,11 @@ export function appendToPartition(
     throw err;
   }
   const logAppendTime = config.messageTimestampType === "LogAppendTime";
-  const incoming: { batch: IncomingBatch; header: RecordBatchHeader }[] = [];
+  const incoming: {
+    batch: IncomingBatch;
+    header: RecordBatchHeader;
+    transactional: boolean;
+  }[] = [];
   for (let i = 0; i < scan.batches.length; i++) {
     const span = scan.batches[i]!;
     if (span.size > config.maxMessageBytes) {
@@ -120,15 +138,36 @@ export function appendToPartition(
       ]);
     }
     const h = v.header;
-    if (h.isTransactional || h.isControl) {
+    if (h.isControl) {
       return failed(
         ErrorCode.INVALID_RECORD,
-        "transactional and control batches are not accepted yet",
+        "control batches are written by the transaction coordinator only",
         logStart,
       );
     }
+    if (h.isTransactional) {
+      if (h.producerId < 0) {
+        return failed(
+          ErrorCode.INVALID_RECORD,
+          "transactional batch without a producer id",
+          logStart,
+        );
+      }
+      const verdict =
+        verifyTxn === null
+          ? ErrorCode.NONE
+          : verifyTxn(h.producerId, h.producerEpoch, partition.topic, partition.index);
+      if (verdict !== ErrorCode.NONE) {
+        return failed(
+          verdict,
+          `transactional batch of producer ${h.producerId} (epoch ${h.producerEpoch}) rejected: partition not in its open transaction or stale epoch`,
+          logStart,
+        );
+      }
+    }
     if (h.producerId >= 0) {
       incoming.push({
+        transactional: h.isTransactional,
         header: h,
         batch: {
           producerId: h.producerId,
@@ -189,13 +228,18 @@ export function appendToPartition(
   // Offsets the log is about to assign, known now because appends are assigned in call order.
   const firstOffset = log.logEndOffset() as number;
   let next = firstOffset;
-  const incomingAt = new Map(incoming.map((x) => [x.header.offset, x.batch]));
+  const incomingAt = new Map(incoming.map((x) => [x.header.offset, x]));
+  let opened = false;
   for (const span of scan.batches) {
     const h = new RecordBatchHeader(records, span.offset);
-    const batch = incomingAt.get(span.offset);
-    if (batch) partition.producers.record(batch, next, h.maxTimestamp);
+    const x = incomingAt.get(span.offset);
+    if (x) {
+      opened ||= x.transactional;
+      partition.producers.record(x.batch, next, h.maxTimestamp, x.transactional);
+    }
     next += h.lastOffsetDelta + 1;
   }
+  if (opened) partition.noteUnstable();
   let appended: ReturnType<typeof log.append>;
   try {
     appended = log.append(records, {

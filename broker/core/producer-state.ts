@@ -160,7 +160,8 @@ export class ProducerStateTable {
   /** Smallest first offset of an open or completing transaction; null when none. */
   firstUnstableOffset(): number | null {
     let min: number | null = null;
-    for (const t of this.txns.values()) if (min === null || t.firstOffset < min) min = t.firstOffset;
+    for (const t of this.txns.values())
+      if (min === null || t.firstOffset < min) min = t.firstOffset;
     return min;
   }
 
@@ -170,7 +171,12 @@ export class ProducerStateTable {
    * holding the last stable offset until `releaseTxn` (marker durable). Null when none
    * was open (a retried marker).
    */
-  closeTxn(producerId: number, epoch: number, markerOffset: number, timestampMs: number): OpenTxn | null {
+  closeTxn(
+    producerId: number,
+    epoch: number,
+    markerOffset: number,
+    timestampMs: number,
+  ): OpenTxn | null {
     const entry = this.entryFor(producerId, epoch);
     if (epoch > entry.epoch) {
       entry.epoch = epoch;

@@ -270,22 +270,19 @@ function replaceStatic(
   group.members.delete(old.memberId);
   const target = group.target.get(old.memberId);
   group.target.delete(old.memberId);
+  // The new instance resumes where the old one left: same epoch, same assignment, so
+  // nobody else rebalances.
   const member = new ConsumerMember(newId);
-  Object.assign(member, {
-    instanceId: old.instanceId,
-    rackId: old.rackId,
-    subscribedTopicNames: old.subscribedTopicNames,
-    subscribedTopicRegex: old.subscribedTopicRegex,
-    rebalanceTimeoutMs: old.rebalanceTimeoutMs,
-    serverAssignor: old.serverAssignor,
-    memberEpoch: old.previousMemberEpoch >= 0 ? Math.max(old.previousMemberEpoch, 0) : 0,
-    previousMemberEpoch: -1,
-    state: old.state,
-    assigned: old.assigned,
-    pendingRevocation: old.pendingRevocation,
-  });
-  // The static member resumes at the epoch it left with: same assignment, no rebalance.
+  member.instanceId = old.instanceId;
+  member.rackId = old.rackId;
+  member.subscribedTopicNames = old.subscribedTopicNames;
+  member.subscribedTopicRegex = old.subscribedTopicRegex;
+  member.rebalanceTimeoutMs = old.rebalanceTimeoutMs;
+  member.serverAssignor = old.serverAssignor;
   member.memberEpoch = old.previousMemberEpoch;
+  member.state = old.state;
+  member.assigned = old.assigned;
+  member.pendingRevocation = old.pendingRevocation;
   group.members.set(newId, member);
   if (target) {
     group.target.set(newId, target);

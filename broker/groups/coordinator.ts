@@ -5,9 +5,7 @@
  * awaits its log append. Start-up replays the whole topic (load.ts) before the broker
  * listens, so there is no COORDINATOR_LOAD_IN_PROGRESS window.
  */
-import { Reader } from "../../protocol/codec/reader.ts";
 import { ErrorCode } from "../../protocol/errors.ts";
-import { decodeConsumerProtocolSubscription } from "../../protocol/messages/generated/consumer-protocol-subscription.ts";
 import type { Clock, Random, Timer } from "../../storage/clock.ts";
 import type { Logger } from "../logger.ts";
 import {
@@ -42,9 +40,11 @@ import type { GroupLog, GroupRecord } from "./group-log.ts";
 import { loadGroups } from "./load.ts";
 import { type CommittedOffset, OffsetStore } from "./offsets.ts";
 import { encodeKey, encodeOffsetCommitValue, RecordType } from "./records.ts";
-
-/** Kafka's offsets.retention.check.interval.ms default. */
-const RETENTION_CHECK_INTERVAL_MS = 600_000;
+import {
+  expireOffsets,
+  RETENTION_CHECK_INTERVAL_MS,
+  subscribedTopicsOfClassic,
+} from "./retention.ts";
 
 export interface GroupCoordinatorDeps {
   clock: Clock;
@@ -400,8 +400,9 @@ export class GroupCoordinator {
   }
 
   /**
-   * OffsetFetch for one group. `topics` null: every committed offset. Transactions do not
-   * exist yet, so no offset is ever pending and require_stable never waits.
+   * OffsetFetch for one group. `topics` null: every committed offset. Only decided
+   * offsets live here; the handler marks partitions with an undecided transactional
+   * commit (require_stable).
    */
   fetchOffsets(
     groupId: string,
@@ -656,111 +657,8 @@ export class GroupCoordinator {
     });
   }
 
-  /**
-   * offsets.retention.minutes (KIP-211): offsets of an empty group expire that long after
-   * it became empty (or after the commit, for groups that never had members); offsets of a
-   * live consumer group expire only for topics no member subscribes to. Expired offsets
-   * get tombstones; an empty group left without offsets is deleted too.
-   */
-  async expireOffsets(): Promise<number> {
-    const now = this.ctx.clock.nowMs();
-    const retention = this.ctx.settings.offsetsRetentionMs;
-    const writes: Promise<void>[] = [];
-    let expired = 0;
-    for (const groupId of this.ctx.offsets.groupIds()) {
-      const group = this.ctx.groups.get(groupId);
-      const rule = this.expiryRule(group);
-      if (rule === null) continue;
-      const records: GroupRecord[] = [];
-      for (const e of this.ctx.offsets.entries(groupId)) {
-        if (rule.keepTopics.has(e.topic)) continue;
-        const due =
-          e.value.expireTimestamp >= 0
-            ? now >= e.value.expireTimestamp
-            : now - Math.max(rule.baseMs, e.value.commitTimestamp) >= retention;
-        if (!due) continue;
-        records.push({
-          key: encodeKey({
-            type: RecordType.OffsetCommit,
-            group: groupId,
-            topic: e.topic,
-            partition: e.partition,
-          }),
-          value: null,
-        });
-        this.ctx.offsets.delete(groupId, e.topic, e.partition);
-        expired++;
-      }
-      if (records.length === 0) continue;
-      if (
-        group?.type === "classic" &&
-        group.state === "Empty" &&
-        !this.ctx.offsets.hasOffsets(groupId)
-      ) {
-        group.transition("Dead", now);
-        this.ctx.groups.delete(groupId);
-        records.push({
-          key: encodeKey({ type: RecordType.GroupMetadata, group: groupId }),
-          value: null,
-        });
-      }
-      writes.push(
-        writeGroupRecords(this.ctx, groupId, records).catch((err) =>
-          this.ctx.logger.warn("offset expiry not persisted", {
-            group: groupId,
-            error: String(err),
-          }),
-        ),
-      );
-    }
-    // Groups left empty with no offsets at all are deleted, as Kafka's cleanup does.
-    for (const group of [...this.ctx.groups.values()]) {
-      if (this.ctx.offsets.hasOffsets(group.groupId)) continue;
-      const idle =
-        group.type === "classic"
-          ? group.state === "Empty" && group.pendingMembers.size === 0
-          : group.members.size === 0;
-      if (!idle) continue;
-      writes.push(
-        this.deleteGroupNow(group).then((code) => {
-          if (code !== ErrorCode.NONE)
-            this.ctx.logger.warn("empty group not deleted", { group: group.groupId, error: code });
-        }),
-      );
-    }
-    await Promise.all(writes);
-    if (expired > 0) this.ctx.logger.info("expired committed offsets", { offsets: expired });
-    return expired;
+  /** One retention pass (retention.ts); the timer runs it every 10 minutes. */
+  expireOffsets(): Promise<number> {
+    return expireOffsets(this.ctx, (group) => this.deleteGroupNow(group));
   }
-
-  private expiryRule(group: Group | undefined): { baseMs: number; keepTopics: Set<string> } | null {
-    if (!group) return { baseMs: 0, keepTopics: new Set() };
-    if (group.type === "consumer") {
-      return { baseMs: 0, keepTopics: new Set(group.subscribedTopicNames(this.ctx.topics)) };
-    }
-    if (group.state === "Empty") {
-      return { baseMs: group.protocolType ? group.stateTimestampMs : 0, keepTopics: new Set() };
-    }
-    if (group.protocolType === "consumer")
-      return { baseMs: 0, keepTopics: subscribedTopicsOfClassic(group) };
-    return null;
-  }
-}
-
-/** Topics a classic consumer group's members subscribe to (ConsumerProtocolSubscription). */
-export function subscribedTopicsOfClassic(group: ClassicGroup): Set<string> {
-  const out = new Set<string>();
-  if (group.protocolType !== "consumer" || group.protocolName === null) return out;
-  for (const m of group.members.values()) {
-    const bytes = m.metadataFor(group.protocolName);
-    try {
-      const r = new Reader(bytes);
-      const version = Math.min(r.int16(), 3);
-      for (const t of decodeConsumerProtocolSubscription(r, Math.max(version, 0)).topics)
-        out.add(t);
-    } catch {
-      // Unreadable metadata subscribes to nothing we can name.
-    }
-  }
-  return out;
 }

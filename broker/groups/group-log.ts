@@ -10,6 +10,7 @@ import type { Clock } from "../../storage/clock.ts";
 import { toOffset } from "../../storage/offset.ts";
 import type { BrokerCore } from "../core/broker-core.ts";
 import { appendToPartition, type PartitionAppendResult } from "../core/produce.ts";
+import { type HeldRecord, replayTransactionalBatch } from "../transactions/replay-filter.ts";
 
 export const OFFSETS_TOPIC = "__consumer_offsets";
 
@@ -118,6 +119,7 @@ export class CoreGroupLog implements GroupLog {
     const log = state.log;
     let from = log.logStartOffset() as number;
     const end = log.logEndOffset() as number;
+    const held = new Map<number, HeldRecord[]>();
     while (from < end) {
       const { records } = await log.read(toOffset(from), 4 * 1024 * 1024, {
         maxOffset: toOffset(end),
@@ -129,7 +131,11 @@ export class CoreGroupLog implements GroupLog {
         const batch = decodeRecordBatch(records, pos);
         pos += batch.size;
         next = batch.header.nextOffset;
-        if (batch.header.isControl) continue;
+        if (batch.header.isTransactional || batch.header.isControl) {
+          // Transactional offset commits count at their COMMIT marker (broker/transactions/).
+          replayTransactionalBatch(batch, from, held, onRecord);
+          continue;
+        }
         for (const r of batch.records) {
           if (r.offset < from || r.key === null) continue;
           onRecord(r.key, r.value);

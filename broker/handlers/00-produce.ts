@@ -3,8 +3,10 @@
  * fsync, since this node is the whole ISR); max.message.bytes; LogAppendTime stamping;
  * header/CRC validation with per-partition errors and record errors; idempotent
  * sequence checks; v0–v2 MessageSets are up-converted to v2 batches.
- * Leaves out: transactional batches (INVALID_RECORD until transactions land),
- * re-compression to a topic's compression.type (batches are stored as sent), per-record
+ * Transactional batches are checked against the transaction coordinator (KIP-890: the
+ * partition must be in the producer's open transaction, else INVALID_TXN_STATE) and open
+ * the producer's transaction on the partition; control batches from clients are refused.
+ * Leaves out: re-compression to a topic's compression.type (batches are stored as sent), per-record
  * timestamp checks (message.timestamp.*.max.ms) and throttling (throttleTimeMs is always 0).
  */
 
@@ -76,7 +78,14 @@ export const produceHandler = defineHandler({
         if (!partition) {
           return errorOnly(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null, ctx.apiVersion);
         }
-        const result = appendToPartition(partition, p.records, durability, nowMs, ctx.apiVersion);
+        const result = appendToPartition(
+          partition,
+          p.records,
+          durability,
+          nowMs,
+          ctx.apiVersion,
+          core.txnVerifier,
+        );
         core.noteAppend(partition);
         return result instanceof Promise
           ? result.then((r) => toWire(p.index, r, ctx.apiVersion))

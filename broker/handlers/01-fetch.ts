@@ -5,9 +5,11 @@
  * [log start, log end], KIP-227 incremental fetch sessions, topic ids from v13, and
  * down-conversion to MessageSet v0/v1 for v0–v3.
  * Leaves out: follower fetching (replica_id/replica_state are ignored: one node), rack-
- * aware preferred read replicas (always -1), and transactions: read_committed reads up to
- * the last stable offset, which equals the high watermark until transactions land, and
- * aborted_transactions is always empty.
+ * aware preferred read replicas (always -1).
+ * Transactions (v4+): read_committed reads below the last stable offset and lists the
+ * aborted transactions (producer id, first offset) overlapping the returned batches, from
+ * the per-segment aborted-transaction index; read_uncommitted reads up to the high
+ * watermark. Control batches are returned as stored: clients skip them.
  */
 import { ErrorCode } from "../../protocol/errors.ts";
 import { ApiKey } from "../../protocol/messages/generated/apis.ts";
@@ -86,6 +88,7 @@ export const fetchHandler = defineHandler({
       maxBytes: apiVersion >= 3 ? request.maxBytes : 0x7fffffff,
       downConvertTo: apiVersion <= 1 ? (0 as const) : apiVersion <= 3 ? (1 as const) : null,
       unknownTopicCode: byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      readCommitted: apiVersion >= 4 && request.isolationLevel === 1,
     };
     const deadline = core.clock.monotonicMs() + request.maxWaitMs;
     let reads: PartitionRead[];
@@ -183,7 +186,12 @@ function groupByTopic(
       highWatermark: BigInt(r.highWatermark),
       lastStableOffset: BigInt(r.lastStableOffset),
       logStartOffset: BigInt(r.logStartOffset),
-      abortedTransactions: readCommitted ? [] : null,
+      abortedTransactions: readCommitted
+        ? r.abortedTransactions.map((a) => ({
+            producerId: BigInt(a.producerId),
+            firstOffset: BigInt(a.firstOffset),
+          }))
+        : null,
       preferredReadReplica: -1,
       records: r.records,
     });

@@ -1,13 +1,15 @@
 /**
  * OffsetFetch (key 9), v0–v9: committed offsets of one group (v0–v7) or several (v8+),
  * all of them when topics is null (v2+), with leader epochs (v5+). require_stable (v7+)
- * never waits: without transactions no commit is ever pending, so UNSTABLE_OFFSET_COMMIT
- * cannot arise. v9 checks a KIP-848 member's epoch (STALE_MEMBER_EPOCH).
+ * does not wait: a partition with an undecided transactional commit answers
+ * UNSTABLE_OFFSET_COMMIT (retriable; broker/transactions/). v9 checks a KIP-848 member's
+ * epoch (STALE_MEMBER_EPOCH).
  */
 import { ErrorCode } from "../../protocol/errors.ts";
 import { ApiKey } from "../../protocol/messages/generated/apis.ts";
 import { groupCoordinatorOf } from "../groups/attach.ts";
 import type { FetchedGroup } from "../groups/coordinator.ts";
+import { markUnstable } from "../transactions/attach.ts";
 import { defineHandler } from "./registry.ts";
 
 export const offsetFetchHandler = defineHandler({
@@ -27,7 +29,9 @@ export const offsetFetchHandler = defineHandler({
           ? null
           : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes }));
       if (!coordinator) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
-      return coordinator.fetchOffsets(groupId, wanted, member);
+      const fetched = coordinator.fetchOffsets(groupId, wanted, member);
+      // v7+ require_stable: an undecided transactional commit is UNSTABLE_OFFSET_COMMIT.
+      return request.requireStable ? markUnstable(ctx.core, groupId, fetched) : fetched;
     };
     const partitionsOf = (g: FetchedGroup, t: FetchedGroup["topics"][number]) =>
       t.partitions.map((p) => ({

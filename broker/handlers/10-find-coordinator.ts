@@ -1,9 +1,7 @@
 /**
  * FindCoordinator (key 10), v0–v6: this single node coordinates every group and every
- * transactional id. v4+ batches keys. Transaction keys are answered with this node too:
- * the transactional calls that follow (InitProducerId with a transactional id) then fail
- * fast with a clear error until the transaction coordinator exists, instead of clients
- * retrying COORDINATOR_NOT_AVAILABLE until they time out.
+ * transactional id (the group coordinator in broker/groups/, the transaction coordinator
+ * in broker/transactions/). v4+ batches keys.
  * Leaves out: share-group keys (type 2, KIP-932) — INVALID_REQUEST.
  */
 import { ErrorCode } from "../../protocol/errors.ts";

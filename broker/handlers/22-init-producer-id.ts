@@ -1,13 +1,15 @@
 /**
- * InitProducerId (key 22), v0–v5, for idempotent producers: a fresh producer id with
- * epoch 0 from the durable allocator, every time (as Kafka does without a transactional
- * id; a producer re-initialising after KIP-360 errors simply gets a new id).
- * Leaves out: transactional ids. Until the transaction coordinator lands, a request with
- * one is answered TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which clients treat as fatal
- * rather than retrying forever.
+ * InitProducerId (key 22), v0–v5. Without a transactional id: a fresh producer id with
+ * epoch 0 from the durable allocator, every time (as Kafka does; a producer
+ * re-initialising after KIP-360 errors simply gets a new id). With one: the transaction
+ * coordinator bumps the id's epoch (fencing older instances), aborts a transaction the
+ * previous instance left open, and validates transaction.timeout.ms against
+ * transaction_max_timeout_ms (INVALID_TRANSACTION_TIMEOUT).
+ * Leaves out: KIP-939 two-phase commit (v6 is not served).
  */
 import { ErrorCode } from "../../protocol/errors.ts";
 import { ApiKey } from "../../protocol/messages/generated/apis.ts";
+import { transactionsOf } from "../transactions/attach.ts";
 import { defineHandler } from "./registry.ts";
 
 export const initProducerIdHandler = defineHandler({
@@ -16,11 +18,26 @@ export const initProducerIdHandler = defineHandler({
   maxVersion: 5,
   async handle(ctx, request) {
     if (request.transactionalId !== null) {
+      const txns = transactionsOf(ctx.core);
+      if (!txns) {
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+          producerId: -1n,
+          producerEpoch: -1,
+        };
+      }
+      const r = await txns.coordinator.initProducerId(
+        request.transactionalId,
+        request.transactionTimeoutMs,
+        { producerId: Number(request.producerId), producerEpoch: request.producerEpoch },
+        ctx.apiVersion,
+      );
       return {
         throttleTimeMs: 0,
-        errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-        producerId: -1n,
-        producerEpoch: -1,
+        errorCode: r.errorCode,
+        producerId: BigInt(r.producerId),
+        producerEpoch: r.producerEpoch,
       };
     }
     const producerId = await ctx.core.allocateProducerId();

@@ -1,7 +1,8 @@
 /**
  * DescribeProducers (key 61), v0 (KIP-664): the idempotent producers each partition
- * remembers, with epoch, last sequence and last timestamp. Leaves out: transactions
- * (coordinator epoch and current transaction start are always -1).
+ * remembers, with epoch, last sequence and last timestamp, and for a producer with an open
+ * transaction on the partition its first offset (current_txn_start_offset) and the
+ * coordinator epoch (0: one node). Others have -1 for both.
  */
 import { ErrorCode } from "../../protocol/errors.ts";
 import { ApiKey } from "../../protocol/messages/generated/apis.ts";
@@ -24,14 +25,18 @@ export const describeProducersHandler = defineHandler({
             activeProducers: [],
           };
         }
-        const activeProducers = [...p.producers.all()].map((e) => ({
-          producerId: BigInt(e.producerId),
-          producerEpoch: e.epoch,
-          lastSequence: e.batches[e.batches.length - 1]?.lastSeq ?? -1,
-          lastTimestamp: BigInt(e.lastTimestampMs),
-          coordinatorEpoch: -1,
-          currentTxnStartOffset: -1n,
-        }));
+        const activeProducers = [...p.producers.all()].map((e) => {
+          const txn = p.producers.openTxn(e.producerId);
+          const open = txn !== undefined && txn.markerOffset === null;
+          return {
+            producerId: BigInt(e.producerId),
+            producerEpoch: e.epoch,
+            lastSequence: e.batches[e.batches.length - 1]?.lastSeq ?? -1,
+            lastTimestamp: BigInt(e.lastTimestampMs),
+            coordinatorEpoch: open ? 0 : -1,
+            currentTxnStartOffset: open ? BigInt(txn.firstOffset) : -1n,
+          };
+        });
         return {
           partitionIndex: index,
           errorCode: ErrorCode.NONE,

@@ -12,6 +12,11 @@ import { deleteTopicsHandler } from "./20-delete-topics.ts";
 import { deleteRecordsHandler } from "./21-delete-records.ts";
 import { initProducerIdHandler } from "./22-init-producer-id.ts";
 import { offsetForLeaderEpochHandler } from "./23-offset-for-leader-epoch.ts";
+import { addPartitionsToTxnHandler } from "./24-add-partitions-to-txn.ts";
+import { addOffsetsToTxnHandler } from "./25-add-offsets-to-txn.ts";
+import { endTxnHandler } from "./26-end-txn.ts";
+import { writeTxnMarkersHandler } from "./27-write-txn-markers.ts";
+import { txnOffsetCommitHandler } from "./28-txn-offset-commit.ts";
 import { describeConfigsHandler } from "./32-describe-configs.ts";
 import { alterConfigsHandler } from "./33-alter-configs.ts";
 import { describeLogDirsHandler } from "./35-describe-log-dirs.ts";
@@ -19,6 +24,8 @@ import { createPartitionsHandler } from "./37-create-partitions.ts";
 import { incrementalAlterConfigsHandler } from "./44-incremental-alter-configs.ts";
 import { describeClusterHandler } from "./60-describe-cluster.ts";
 import { describeProducersHandler } from "./61-describe-producers.ts";
+import { describeTransactionsHandler } from "./65-describe-transactions.ts";
+import { listTransactionsHandler } from "./66-list-transactions.ts";
 import { describeTopicPartitionsHandler } from "./75-describe-topic-partitions.ts";
 import { GROUP_HANDLERS } from "./group-handlers.ts";
 import { type ApiHandler, HandlerRegistry } from "./registry.ts";
@@ -35,6 +42,11 @@ export const ALL_HANDLERS: readonly ApiHandler[] = [
   deleteRecordsHandler,
   initProducerIdHandler,
   offsetForLeaderEpochHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
+  writeTxnMarkersHandler,
+  txnOffsetCommitHandler,
   describeConfigsHandler,
   alterConfigsHandler,
   describeLogDirsHandler,
@@ -42,6 +54,8 @@ export const ALL_HANDLERS: readonly ApiHandler[] = [
   incrementalAlterConfigsHandler,
   describeClusterHandler,
   describeProducersHandler,
+  describeTransactionsHandler,
+  listTransactionsHandler,
   describeTopicPartitionsHandler,
 ] as ApiHandler[];
 

@@ -24,8 +24,8 @@ export class FrameReader {
   }
 
   /**
-   * Consumes `chunk`, calling `onFrame` for each complete frame (a fresh buffer the
-   * callee may keep). Returns an error as soon as a size prefix is unacceptable; the
+   * Consumes `chunk`, calling `onFrame` for each complete frame (a buffer the callee may
+   * keep: a view into `chunk` when the frame lies within it, so `chunk` must not be reused). Returns an error as soon as a size prefix is unacceptable; the
    * rest of the chunk is then ignored, since the stream can no longer be framed.
    */
   push(chunk: Uint8Array, onFrame: (frame: Uint8Array) => void): FrameError | null {
@@ -41,6 +41,14 @@ export class FrameReader {
         if (size > this.maxFrameBytes) return { kind: "too_large", size, max: this.maxFrameBytes };
         if (size === 0) {
           onFrame(new Uint8Array(0));
+          continue;
+        }
+        if (chunk.length - pos >= size) {
+          // The whole frame is in this chunk: hand out a view, no allocation or copy.
+          // Sockets deliver each chunk in a buffer of its own (never reused), so the
+          // view stays valid for as long as the callee keeps it.
+          onFrame(chunk.subarray(pos, pos + size));
+          pos += size;
           continue;
         }
         this.frame = new Uint8Array(size);

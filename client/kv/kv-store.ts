@@ -283,15 +283,20 @@ export class KvStore {
     this.#assertOpen();
     if (ops.length === 0) return;
     const producer = this.#producer;
-    await this.#deadline(this.#send(producer, ops, what), what, () =>
-      this.#replaceProducer(producer),
-    );
+    const progress = { acked: -1 };
+    await this.#deadline(this.#send(producer, ops, what, progress), what, () => {
+      this.#replaceProducer(producer);
+      return progress.acked < 0
+        ? "the broker did not acknowledge it"
+        : `acknowledged at offset ${progress.acked}, applied up to ${this.#applied - 1}`;
+    });
   }
 
   async #send(
     producer: Producer,
     ops: readonly (readonly [Uint8Array, Uint8Array | null])[],
     what: string,
+    progress: { acked: number },
   ): Promise<void> {
     const sends = ops.map(([key, value]) =>
       producer.send({ topic: this.topic, partition: 0, key, value }),
@@ -305,6 +310,7 @@ export class KvStore {
     // A retried batch the broker had already written reports no offset (duplicate
     // sequence); waiting for the current end covers it.
     if (last < 0) last = (await this.#endOffset()) - 1;
+    progress.acked = last;
     await this.#waitApplied(last);
   }
 
@@ -417,13 +423,14 @@ export class KvStore {
   }
 
   /** Races `p` against the operation timeout; the message names what the follower saw. */
-  #deadline<T>(p: Promise<T>, what: string, onTimeout?: () => void): Promise<T> {
+  #deadline<T>(p: Promise<T>, what: string, onTimeout?: () => string): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        onTimeout?.();
+        const state = onTimeout ? `; ${onTimeout()}` : "";
         const seen =
-          this.#lastError instanceof Error ? `; last error: ${this.#lastError.message}` : "";
+          state +
+          (this.#lastError instanceof Error ? `; last error: ${this.#lastError.message}` : "");
         reject(
           new KvError(
             "timeout",

@@ -184,6 +184,11 @@ export class BatchBuilder {
     if (b === null) return;
     if (typeof b === "string") {
       if (len > 0) encoder.encodeInto(b, this.#buf.subarray(this.#pos, this.#pos + len));
+    } else if (len <= 128) {
+      // Small values: a plain loop beats TypedArray.set's per-call overhead.
+      const buf = this.#buf;
+      const pos = this.#pos;
+      for (let i = 0; i < len; i++) buf[pos + i] = b[i]!;
     } else {
       this.#buf.set(b, this.#pos);
     }

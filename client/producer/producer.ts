@@ -73,6 +73,8 @@ interface PartitionQueue {
   ready: OpenBatch[];
   inFlight: boolean;
   nextSequence: number;
+  /** Size the previous batch closed at: the next one starts that big instead of growing. */
+  lastBatchBytes: number;
 }
 
 export class Producer {
@@ -87,6 +89,7 @@ export class Producer {
   readonly #deliveryTimeoutMs: number;
   readonly #sticky = new StickyPartitioner();
   readonly #queues = new Map<string, PartitionQueue>();
+  readonly #queuesByTopic = new Map<string, PartitionQueue[]>();
   /** Records waiting for their topic's metadata. */
   readonly #waitingForMetadata = new Map<
     string,
@@ -253,7 +256,7 @@ export class Producer {
     if (!q.open) {
       q.open = {
         builder: new BatchBuilder(
-          Math.min(this.#batchBytes, Math.max(estimate + 128, 16 * 1024)),
+          Math.min(this.#batchBytes, Math.max(estimate + 128, 16 * 1024, q.lastBatchBytes)),
           now,
         ),
         callbacks: [],
@@ -283,17 +286,32 @@ export class Producer {
   }
 
   #queue(topic: string, partition: number): PartitionQueue {
-    const key = `${topic}\u0000${partition}`;
-    let q = this.#queues.get(key);
+    // Per-record lookup: an array per topic, so no key string is built for each record.
+    let byPartition = this.#queuesByTopic.get(topic);
+    if (!byPartition) {
+      byPartition = [];
+      this.#queuesByTopic.set(topic, byPartition);
+    }
+    let q = byPartition[partition];
     if (!q) {
-      q = { topic, partition, open: null, ready: [], inFlight: false, nextSequence: 0 };
-      this.#queues.set(key, q);
+      q = {
+        topic,
+        partition,
+        open: null,
+        ready: [],
+        inFlight: false,
+        nextSequence: 0,
+        lastBatchBytes: 0,
+      };
+      byPartition[partition] = q;
+      this.#queues.set(`${topic}\u0000${partition}`, q);
     }
     return q;
   }
 
   #close(q: PartitionQueue): void {
     if (!q.open) return;
+    q.lastBatchBytes = q.open.builder.sizeInBytes;
     q.ready.push(q.open);
     q.open = null;
     this.#scheduleDrain();

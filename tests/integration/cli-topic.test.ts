@@ -335,6 +335,16 @@ describe("usage and connection errors", () => {
     expect(r.stderr).toMatch(/BROKER_UNREACHABLE: cannot reach any broker/);
   });
 
+  test("produce and consume with the broker down fail fast with exit 1", async () => {
+    const brokers = `127.0.0.1:${freePort()}`;
+    const p = await runCli(["topic", "produce", "t", "--brokers", brokers], { stdin: "x\n" });
+    expect(p.code).toBe(1);
+    expect(p.stderr).toContain("BROKER_UNREACHABLE");
+    const c = await runCli(["topic", "consume", "t", "--brokers", brokers]);
+    expect(c.code).toBe(1);
+    expect(c.stderr).toContain("BROKER_UNREACHABLE");
+  });
+
   test("a malformed --brokers value exits 2", async () => {
     const r = await runCli(["topic", "list", "--brokers", "localhost:notaport"]);
     expect(r.code).toBe(2);

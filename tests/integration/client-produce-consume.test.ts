@@ -159,6 +159,28 @@ describe("client against datacore", () => {
     await consumer.close();
   }, 30_000);
 
+  test("commits and position cover only records handed out; pause loses nothing buffered", async () => {
+    await kafka.admin().createTopics([{ name: "handed", partitions: 1 }]);
+    const producer = kafka.producer();
+    for (let i = 0; i < 10; i++) producer.produce({ topic: "handed", value: `h${i}` });
+    await producer.flush();
+    const consumer = kafka.consumer({ groupId: "handed-g", autoCommit: false, maxPollRecords: 3 });
+    const tp = { topic: "handed", partition: 0 };
+    consumer.assign([{ ...tp, offset: 0 }]);
+    const first = await consumer.poll(5000);
+    expect(first.map((r) => r.offset)).toEqual([0, 1, 2]);
+    // The fetch brought all 10; the application has seen 3.
+    expect(consumer.position(tp)).toBe(3);
+    await consumer.commit();
+    expect(await consumer.committed([tp])).toMatchObject([{ offset: 3 }]);
+    consumer.pause([tp]);
+    expect(await consumer.poll(200)).toEqual([]);
+    consumer.resume([tp]);
+    const rest = await drain(consumer, 7);
+    expect(rest.map((r) => r.offset)).toEqual([3, 4, 5, 6, 7, 8, 9]);
+    await consumer.close();
+  }, 30_000);
+
   test("acks=0 still delivers (offsets unknown to the producer)", async () => {
     await kafka.admin().createTopics([{ name: "fire", partitions: 1 }]);
     const producer = kafka.producer({ acks: 0, idempotent: false });

@@ -4,8 +4,11 @@ Prints JSON lines: {"assigned": [partitions]} on every assignment, and
 {"p": partition, "o": offset, "v": value} per message; commits each message
 synchronously. SIGTERM closes the consumer cleanly.
 Usage: group_member.py <bootstrap> <group> <topic> [group.instance.id]
+GROUP_STRATEGY in the environment sets partition.assignment.strategy
+(e.g. cooperative-sticky: incremental rebalancing, KIP-429).
 """
 import json
+import os
 import signal
 import sys
 
@@ -23,6 +26,8 @@ conf = {
 }
 if instance:
     conf["group.instance.id"] = instance
+if os.environ.get("GROUP_STRATEGY"):
+    conf["partition.assignment.strategy"] = os.environ["GROUP_STRATEGY"]
 consumer = Consumer(conf)
 running = True
 
@@ -32,8 +37,19 @@ def out(obj):
     sys.stdout.flush()
 
 
+owned = set()
+
+
+# Eager rebalances revoke everything and assign the full set; cooperative ones pass
+# only the increments. Tracking both ways prints the full assignment either way.
 def on_assign(c, partitions):
-    out({"assigned": sorted(p.partition for p in partitions)})
+    owned.update(p.partition for p in partitions)
+    out({"assigned": sorted(owned)})
+
+
+def on_revoke(c, partitions):
+    owned.difference_update(p.partition for p in partitions)
+    out({"assigned": sorted(owned)})
 
 
 def stop(*_):
@@ -42,7 +58,7 @@ def stop(*_):
 
 
 signal.signal(signal.SIGTERM, stop)
-consumer.subscribe([topic], on_assign=on_assign)
+consumer.subscribe([topic], on_assign=on_assign, on_revoke=on_revoke, on_lost=on_revoke)
 while running:
     msg = consumer.poll(0.1)
     if msg is None or msg.error():

@@ -20,11 +20,16 @@ export interface MemberProcess {
   stderr(): string;
 }
 
-export function spawnMember(name: string, cmd: string[]): MemberProcess {
+export function spawnMember(
+  name: string,
+  cmd: string[],
+  env: Record<string, string> = {},
+): MemberProcess {
   const proc: Subprocess<"ignore", "pipe", "pipe"> = Bun.spawn(cmd, {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
+    env: { ...process.env, ...env },
   });
   const lines: MemberLine[] = [];
   let err = "";

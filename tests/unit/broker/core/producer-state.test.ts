@@ -42,3 +42,27 @@ describe("producer state", () => {
     expect(decodeProducerSnapshot(new Uint8Array([99, 0, 0, 0, 0]))).toBeNull();
   });
 });
+
+describe("producer state: transactions", () => {
+  test("the LSO is the first offset of the oldest open transaction; a marker closes it only once released", () => {
+    const t = new ProducerStateTable();
+    t.record({ producerId: 1, epoch: 0, firstSeq: 0, count: 2 }, 10, 0, true);
+    t.record({ producerId: 2, epoch: 0, firstSeq: 0, count: 1 }, 12, 0, true);
+    t.record({ producerId: 1, epoch: 0, firstSeq: 2, count: 1 }, 13, 0, true);
+    expect(t.firstUnstableOffset()).toBe(10);
+    const closing = t.closeTxn(1, 0, 14, 0)!;
+    expect(closing.firstOffset).toBe(10);
+    // Appended but not durable yet: still holds the LSO, but a snapshot leaves it out.
+    expect(t.firstUnstableOffset()).toBe(10);
+    const restored = new ProducerStateTable();
+    restored.restore(decodeProducerSnapshot(encodeProducerSnapshot(t))!);
+    expect(restored.firstUnstableOffset()).toBe(12);
+    t.releaseTxn(closing);
+    expect(t.firstUnstableOffset()).toBe(12);
+    // A marker with a bumped epoch (fencing) moves the producer's epoch.
+    t.releaseTxn(t.closeTxn(2, 1, 15, 0)!);
+    expect(t.firstUnstableOffset()).toBeNull();
+    expect(t.check({ producerId: 2, epoch: 0, firstSeq: 1, count: 1 }).kind).toBe("invalid_epoch");
+    expect(t.closeTxn(2, 1, 16, 0)).toBeNull(); // a retried marker closes nothing
+  });
+});

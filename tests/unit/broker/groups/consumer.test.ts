@@ -256,6 +256,49 @@ describe("KIP-848: assignment and reconciliation", () => {
     ).toBe(before);
   });
 
+  test("a member that missed our answer may retry with its previous epoch, but not claim more than it was given", async () => {
+    const f = await setup();
+    const c = f.coordinator;
+    const a = new Member(() => c, "a");
+    const b = new Member(() => c, "b");
+    await a.join();
+    await b.join();
+    await a.beat(); // revoke three, epoch still 1
+    const kept = a.owned;
+    await a.beat(); // now epoch 2 — pretend this answer was lost
+    const retry = await c.consumerHeartbeat(
+      hb({ memberId: "a", memberEpoch: 1, topicPartitions: kept }),
+    );
+    expect(retry.errorCode).toBe(ErrorCode.NONE);
+    expect(retry.memberEpoch).toBe(2);
+    const all = [{ topicId: f.topics.byName("orders")!.id, partitions: [0, 1, 2, 3, 4, 5] }];
+    const greedy = await c.consumerHeartbeat(
+      hb({ memberId: "a", memberEpoch: 1, topicPartitions: all }),
+    );
+    expect(greedy.errorCode).toBe(ErrorCode.FENCED_MEMBER_EPOCH);
+  });
+
+  test("more partitions on a subscribed topic move the group epoch and get assigned", async () => {
+    const f = await setup();
+    const a = new Member(() => f.coordinator, "a");
+    await a.join();
+    expect(a.count()).toBe(6);
+    f.topics.byName("orders")!.partitions = 8;
+    const r = await a.beat();
+    expect(r.memberEpoch).toBe(2);
+    expect(a.count()).toBe(8);
+  });
+
+  test("group max size applies to consumer groups too", async () => {
+    const f = await fixture({ maxGroupSize: 1 });
+    f.topics.add("orders", 6);
+    await new Member(() => f.coordinator, "a").join();
+    expect((await new Member(() => f.coordinator, "b").join()).errorCode).toBe(
+      ErrorCode.GROUP_MAX_SIZE_REACHED,
+    );
+    expect(group(f.coordinator).members.size).toBe(1);
+  });
+
   test("regex subscriptions match whole topic names and skip internal topics", async () => {
     const f = await setup();
     f.topics.add("orders-eu", 2);
