@@ -3,12 +3,15 @@
  * split between them) until the record budget, the deadline, or the end offsets seen at
  * the start. A topic with fewer records than the run needs is filled first by the produce
  * workload (acks=1, not timed), so `bench consume --embedded` works alone and reads from
- * the page cache. Latency here is each poll's duration.
+ * the page cache. Latency here is each poll's duration. With `decode: false` records are
+ * counted from batch headers (bench/raw-fetch.ts): the broker's fetch path alone; bytes are
+ * then stored batch bytes, not payload.
  */
 import { KafkaClient } from "../client/index.ts";
 import { EARLIEST, LATEST } from "../client/offsets.ts";
 import { Meter } from "./meter.ts";
 import { describe, runProduce } from "./produce.ts";
+import { rawFetch } from "./raw-fetch.ts";
 import {
   ensureTopic,
   StopCondition,
@@ -59,6 +62,26 @@ export async function runConsume(opts: WorkloadOptions): Promise<WorkloadResult>
       clients.map(async (client, i) => {
         const mine = partitionIds.filter((p) => p % opts.clients === i);
         if (mine.length === 0) return;
+        if (!opts.decode) {
+          const myEnds = new Map(mine.map((p) => [p, ends.get(p) ?? 0]));
+          let t0 = performance.now();
+          await rawFetch(
+            client.cluster,
+            opts.topic,
+            myEnds,
+            8 * 1024 * 1024,
+            () => stop.allowance(consumed, 1) > 0,
+            (records, bytes) => {
+              const now = performance.now();
+              meter.latencyMs(now - t0);
+              t0 = now;
+              const n = stop.allowance(consumed, records);
+              meter.add(n, records > 0 ? Math.round((bytes * n) / records) : 0);
+              consumed += n;
+            },
+          );
+          return;
+        }
         const consumer = client.consumer({
           autoOffsetReset: "earliest",
           maxPartitionBytes: 8 * 1024 * 1024,
@@ -87,7 +110,11 @@ export async function runConsume(opts: WorkloadOptions): Promise<WorkloadResult>
       }),
     );
     meter.stop();
-    return { workload: "consume", ...meter.summary(), config: describe(opts) };
+    return {
+      workload: "consume",
+      ...meter.summary(),
+      config: { ...describe(opts), decode: opts.decode },
+    };
   } finally {
     for (const c of clients) await c.close().catch(() => {});
   }

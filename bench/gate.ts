@@ -46,6 +46,12 @@ export const SUITE: readonly SuiteItem[] = [
     options: { partitions: 4, clients: 1, records: 2_000_000, durationMs: 0 },
     reference: "vsTcpLoopback",
   },
+  {
+    name: "fetch-raw",
+    workload: "consume",
+    options: { partitions: 4, clients: 1, records: 3_000_000, durationMs: 0, decode: false },
+    reference: "vsTcpLoopback",
+  },
 ];
 
 export interface MetricResult {

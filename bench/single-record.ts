@@ -22,6 +22,8 @@ export async function runSingleRecord(opts: WorkloadOptions): Promise<WorkloadRe
   );
   try {
     await ensureTopic(clients[0]!.admin(), opts.topic, opts.partitions);
+    const partitions = (await clients[0]!.cluster.topic(opts.topic, { refresh: true })).partitions
+      .length;
     const producers = clients.map((c) =>
       c.producer({
         acks: opts.acks,
@@ -42,8 +44,14 @@ export async function runSingleRecord(opts: WorkloadOptions): Promise<WorkloadRe
     const worker = async (w: number) => {
       const producer = producers[w % producers.length]!;
       const key = opts.keySize > 0 ? payload(opts.keySize, w + 1) : undefined;
-      // Each worker has its own key (when keyed), so its records keep one partition's order.
-      const record = { topic: opts.topic, value, ...(key ? { key } : {}) };
+      // Each worker stays on one partition (its key's, or w mod partitions when keyless),
+      // as independent producers would; keyless records left to the sticky partitioner
+      // would all pile into one partition, and one batch per partition is in flight.
+      const record = {
+        topic: opts.topic,
+        value,
+        ...(key ? { key } : { partition: w % partitions }),
+      };
       while (stop.allowance(started, 1) > 0) {
         started++;
         const t0 = performance.now();

@@ -29,6 +29,8 @@ export interface WorkloadOptions {
   throughput: number;
   /** single-record: concurrent producers awaiting their own acknowledgement. */
   concurrency: number;
+  /** consume: materialise records with the consumer (true) or count them from batch headers. */
+  decode: boolean;
   /** Progress line interval (0: none). */
   progressMs: number;
   /** Where progress lines go (stderr for the CLI). */
@@ -49,6 +51,7 @@ export const DEFAULT_OPTIONS: Omit<WorkloadOptions, "brokers" | "log"> = {
   batchBytes: 1024 * 1024,
   throughput: 0,
   concurrency: 500,
+  decode: true,
   progressMs: 1000,
 };
 

@@ -96,6 +96,10 @@ function workloadCommand(name: WorkloadName, description: string) {
       "single-record: producers each awaiting its own ack",
       String(d.concurrency),
     )
+    .option(
+      "--no-decode",
+      "consume: count records from batch headers (a follower's fetch) instead of decoding them",
+    )
     .option("--calibrate", "measure raw disk and loopback limits first and report ratios to them")
     .option("--progress-interval <time>", "progress line interval on stderr (0: none)", "1s")
     .addOption(formatOption())
@@ -126,6 +130,7 @@ function workloadCommand(name: WorkloadName, description: string) {
             batchBytes: parseBytes("--batch-bytes", opts.batchBytes),
             throughput: parseIntFlag("--throughput", opts.throughput, 0),
             concurrency: parseIntFlag("--concurrency", opts.concurrency, 1),
+            decode: opts.decode,
             progressMs: parseDurationMs(opts.progressInterval),
             log: stderrLine,
           },

@@ -1,6 +1,6 @@
 /** `datacore cluster describe`: cluster id, controller, brokers and racks. */
 import { Command } from "@commander-js/extra-typings";
-import { brokersOption, usageErrorsExit2, withClient } from "./kafka-command.ts";
+import { brokersOption, withClient } from "./kafka-command.ts";
 import { formatOption, writeJson, writeLine, writeTable } from "./output.ts";
 
 export function clusterCommand(): Command {
@@ -33,5 +33,5 @@ export function clusterCommand(): Command {
         );
       }),
   );
-  return usageErrorsExit2(cluster);
+  return cluster;
 }

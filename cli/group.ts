@@ -12,7 +12,7 @@ import {
 } from "../client/index.ts";
 import { tpKey } from "../client/offsets.ts";
 import { CliExit, EXIT_FAILURE } from "./exit.ts";
-import { brokersOption, errorJson, usageErrorsExit2, withClient } from "./kafka-command.ts";
+import { brokersOption, errorJson, withClient } from "./kafka-command.ts";
 import {
   collect,
   formatOption,
@@ -30,7 +30,7 @@ export function groupCommand(): Command {
   group.addCommand(describeCommand());
   group.addCommand(deleteCommand());
   group.addCommand(resetOffsetsCommand());
-  return usageErrorsExit2(group);
+  return group;
 }
 
 function listCommand() {

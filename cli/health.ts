@@ -6,7 +6,7 @@
 import { Command } from "@commander-js/extra-typings";
 import { KafkaClient } from "../client/index.ts";
 import { CliExit, EXIT_FAILURE } from "./exit.ts";
-import { brokerList, brokersOption, toCliExit, usageErrorsExit2 } from "./kafka-command.ts";
+import { brokerList, brokersOption, toCliExit } from "./kafka-command.ts";
 import { formatOption, parseDurationMs, writeJson, writeLine } from "./output.ts";
 
 interface Probe {
@@ -80,5 +80,5 @@ export function healthCommand(): Command {
         );
       if (!result.healthy) throw new CliExit(EXIT_FAILURE, `unhealthy: ${result.reason}`);
     });
-  return usageErrorsExit2(health);
+  return health;
 }

@@ -2,7 +2,7 @@
 import { Command } from "@commander-js/extra-typings";
 import { EARLIEST, LATEST } from "../client/index.ts";
 import { tpKey } from "../client/offsets.ts";
-import { brokersOption, usageErrorsExit2, withClient } from "./kafka-command.ts";
+import { brokersOption, withClient } from "./kafka-command.ts";
 import { formatOption, usageError, writeJson, writeTable } from "./output.ts";
 
 export function offsetCommand(): Command {
@@ -67,5 +67,5 @@ export function offsetCommand(): Command {
         );
       }),
   );
-  return usageErrorsExit2(offset);
+  return offset;
 }

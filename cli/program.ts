@@ -8,6 +8,7 @@ import { brokerCommand } from "./broker.ts";
 import { clusterCommand } from "./cluster.ts";
 import { groupCommand } from "./group.ts";
 import { healthCommand } from "./health.ts";
+import { usageErrorsExit2 } from "./kafka-command.ts";
 import { kvCommand } from "./kv.ts";
 import { offsetCommand } from "./offset.ts";
 import { topicCommand } from "./topic.ts";
@@ -28,5 +29,7 @@ export function buildProgram(): Command {
   program.addCommand(healthCommand());
   program.addCommand(kvCommand());
   program.addCommand(benchCommand());
-  return program;
+  // Subcommands do not inherit exitOverride; without it on every command, commander
+  // exits by itself on a usage error instead of letting main.ts answer with exit code 2.
+  return usageErrorsExit2(program);
 }

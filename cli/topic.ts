@@ -6,7 +6,7 @@ import { Command } from "@commander-js/extra-typings";
 import { ClientError, EARLIEST, LATEST, type TopicInfo } from "../client/index.ts";
 import { tpKey } from "../client/offsets.ts";
 import { CliExit, EXIT_FAILURE } from "./exit.ts";
-import { brokersOption, errorJson, usageErrorsExit2, withClient } from "./kafka-command.ts";
+import { brokersOption, errorJson, withClient } from "./kafka-command.ts";
 import {
   collect,
   formatOption,
@@ -33,7 +33,7 @@ export function topicCommand(): Command {
   topic.addCommand(addPartitionsCommand());
   topic.addCommand(produceCommand());
   topic.addCommand(consumeCommand());
-  return usageErrorsExit2(topic);
+  return topic;
 }
 
 function createCommand() {

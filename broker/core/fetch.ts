@@ -88,11 +88,7 @@ async function readOne(
       minOneBatch: minOne,
     });
     const abortedTransactions =
-      options.readCommitted && records.length > 0
-        ? log
-            .abortedTransactions(toOffset(t.fetchOffset), toOffset(endOf(records)))
-            .map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset as number }))
-        : [];
+      options.readCommitted && records.length > 0 ? abortedIn(p, t.fetchOffset, upTo, records) : [];
     const out =
       options.downConvertTo === null
         ? records
@@ -111,6 +107,25 @@ async function readOne(
     }
     throw err;
   }
+}
+
+/**
+ * Aborted transactions overlapping the returned batches (Kafka's collectAbortedTxns up to
+ * the offset after the last batch). The batch walk runs only when some abort overlaps the
+ * whole readable range, which is rare.
+ */
+function abortedIn(
+  p: PartitionState,
+  fetchOffset: number,
+  upTo: number,
+  records: Uint8Array,
+): { producerId: number; firstOffset: number }[] {
+  const wide = p.log.abortedTransactions(toOffset(fetchOffset), toOffset(upTo));
+  if (wide.length === 0) return [];
+  const end = endOf(records);
+  return wide
+    .filter((a) => (a.firstOffset as number) < end)
+    .map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset as number }));
 }
 
 /** The offset after the last whole batch in `records`. */

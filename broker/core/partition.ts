@@ -21,6 +21,8 @@ export class PartitionState {
   private readonly waiters = new Set<() => void>();
   /** Appends since the last producer snapshot, to snapshot at a bounded replay cost. */
   appendsSinceSnapshot = 0;
+  /** When the last snapshot after appends started (monotonic ms), to space them out. */
+  lastSnapshotMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly topic: string,

@@ -111,7 +111,9 @@ export class ProducerStateTable {
     transactional = false,
   ): void {
     const entry = this.entryFor(batch.producerId, batch.epoch);
-    if (transactional && !this.txns.has(batch.producerId)) {
+    const open = this.txns.get(batch.producerId);
+    // A closing transaction (marker not yet durable) is superseded by the next one.
+    if (transactional && (!open || open.markerOffset !== null)) {
       this.txns.set(batch.producerId, {
         producerId: batch.producerId,
         firstOffset,

@@ -61,6 +61,10 @@ export function writeTxnMarker(
   }
   return appended.then(
     async (result) => {
+      // Offsets are assigned in call order: the marker is where closeTxn was told it is.
+      if ((result.firstOffset as number) !== markerOffset) {
+        throw new Error(`marker landed at ${result.firstOffset}, expected ${markerOffset}`);
+      }
       if (txn && !marker.commit) {
         const others = otherFirstOffset(partition, txn);
         await log.recordAbortedTransaction({

@@ -38,6 +38,11 @@ import { TxnLogError, type TxnStateLog } from "./txn-log.ts";
 
 /** How often open transactions are checked against their timeout. */
 export const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+/**
+ * Kafka's transactional.id.expiration.ms default (7 days): an id idle that long with no
+ * open transaction is forgotten (tombstoned), so the table does not grow forever.
+ */
+export const TRANSACTIONAL_ID_EXPIRATION_MS = 7 * 24 * 60 * 60 * 1000;
 /** Single node: the coordinator epoch never changes (markers carry it). */
 export const COORDINATOR_EPOCH = 0;
 
@@ -151,7 +156,9 @@ export class TransactionCoordinator {
   private schedule(): void {
     if (this.stopped) return;
     this.timer = this.deps.core.clock.setTimer(TIMEOUT_CHECK_INTERVAL_MS, () => {
-      this.sweep().finally(() => this.schedule());
+      this.sweep()
+        .catch((err) => this.deps.logger.error("transaction sweep failed", { error: String(err) }))
+        .finally(() => this.schedule());
     });
   }
 
@@ -179,10 +186,30 @@ export class TransactionCoordinator {
       ) {
         meta.busy = true;
         work.push(this.finish(meta, meta.status === TxnStatus.PrepareCommit));
+      } else if (
+        meta.status !== TxnStatus.Ongoing &&
+        meta.lastUpdateMs + TRANSACTIONAL_ID_EXPIRATION_MS <= now
+      ) {
+        meta.busy = true;
+        work.push(this.expire(meta));
       }
     }
     const codes = await Promise.all(work);
     return codes.filter((c) => c === ErrorCode.NONE).length;
+  }
+
+  /** Tombstones an idle transactional id; its next InitProducerId starts afresh. */
+  private async expire(meta: TxnMetadata): Promise<number> {
+    try {
+      await this.deps.log.append(meta.transactionalId, encodeTxnLogKey(meta.transactionalId), null);
+    } catch (err) {
+      meta.busy = false;
+      return this.logFailure(meta, err);
+    }
+    this.txns.delete(meta.transactionalId);
+    if (this.byProducerId.get(meta.producerId) === meta) this.byProducerId.delete(meta.producerId);
+    this.deps.logger.info("transactional id expired", { transactional_id: meta.transactionalId });
+    return ErrorCode.NONE;
   }
 
   // ------------------------------------------------------------ produce verification

@@ -46,6 +46,8 @@ export interface ConsumerOptions {
   maxBytes?: number;
   maxPartitionBytes?: number;
   maxPollRecords?: number;
+  /** How often the group leader looks for new partitions of subscribed topics. Default 5 s. */
+  metadataCheckIntervalMs?: number;
   isolationLevel?: "read_uncommitted" | "read_committed";
   /** Called after a rebalance hands this member its partitions. */
   onAssign?: (partitions: TopicPartition[]) => void;
@@ -85,6 +87,7 @@ export class Consumer {
   #subscription: string[] | null = null;
   #buffer: ConsumerRecord[] = [];
   #lastCommitMs = Date.now();
+  #lastMetadataCheckMs = Date.now();
   /** Positions as of the last commit, so unchanged offsets are not committed again. */
   #committed = new Map<string, number>();
   #closed = false;
@@ -109,6 +112,7 @@ export class Consumer {
       maxBytes: opts.maxBytes ?? 50 * 1024 * 1024,
       maxPartitionBytes: opts.maxPartitionBytes ?? 1024 * 1024,
       maxPollRecords: opts.maxPollRecords ?? 10_000,
+      metadataCheckIntervalMs: opts.metadataCheckIntervalMs ?? 5000,
       isolationLevel: opts.isolationLevel ?? "read_uncommitted",
     };
     this.#onAssign = opts.onAssign;
@@ -225,6 +229,13 @@ export class Consumer {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.#membership?.fatal) throw this.#membership.fatal;
+      if (
+        this.#subscription &&
+        Date.now() - this.#lastMetadataCheckMs >= this.#opts.metadataCheckIntervalMs
+      ) {
+        this.#lastMetadataCheckMs = Date.now();
+        await this.#membership?.checkPartitionCounts().catch(() => {});
+      }
       if (this.#subscription && this.#membership?.needsJoin)
         await this.#rebalance(deadline + this.#opts.rebalanceTimeoutMs);
       await this.#initPositions();

@@ -61,6 +61,11 @@ export class GroupMembership {
   #coordinator: NodeConnection | null = null;
   #heartbeat: ReturnType<typeof setInterval> | null = null;
   #heartbeatInFlight = false;
+  /**
+   * As leader: the partition count per subscribed topic the last assignment used (-1 for a
+   * topic that did not exist). A change means the group must rebalance, as in Java.
+   */
+  assignedCounts: Map<string, number> | null = null;
   /** A fatal error seen by the heartbeat, surfaced by the next poll. */
   fatal: Error | null = null;
 
@@ -150,6 +155,7 @@ export class GroupMembership {
     this.generationId = join.generationId;
     this.protocolName = join.protocolName;
     let assignments: { memberId: string; assignment: Uint8Array }[] = [];
+    this.assignedCounts = null;
     if (join.leader === join.memberId && !join.skipAssignment) {
       assignments = await this.#assign(join.protocolName ?? "", join.members);
     }
@@ -197,11 +203,31 @@ export class GroupMembership {
       const info = md.topics.get(t);
       if (info && info.errorCode === 0) counts.set(t, info.partitions.length);
     }
+    this.assignedCounts = new Map(allTopics.map((t) => [t, counts.get(t) ?? -1]));
     const result = assignor.assign(subs, counts);
     return [...result].map(([memberId, assigned]) => ({
       memberId,
       assignment: encodeAssignment({ assigned, userData: null }),
     }));
+  }
+
+  /**
+   * Leader only: refreshes metadata and asks for a rebalance when a subscribed topic gained
+   * partitions or appeared since the last assignment (`topic add-partitions` reaches
+   * running consumers this way).
+   */
+  async checkPartitionCounts(): Promise<void> {
+    const counts = this.assignedCounts;
+    if (!counts || this.needsJoin) return;
+    const md = await this.#cluster.refreshMetadata([...counts.keys()]);
+    for (const [topic, n] of counts) {
+      const info = md.topics.get(topic);
+      const now = info && info.errorCode === 0 ? info.partitions.length : -1;
+      if (now !== n) {
+        this.needsJoin = true;
+        return;
+      }
+    }
   }
 
   #startHeartbeat(): void {

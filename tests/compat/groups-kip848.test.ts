@@ -45,6 +45,8 @@ interface Member {
   partitions(): number[];
 }
 
+const streamErrors: string[] = [];
+
 async function startMember(name: string, group: string, topic: string): Promise<Member> {
   const consumer = new Consumer({
     clientId: name,
@@ -62,6 +64,11 @@ async function startMember(name: string, group: string, topic: string): Promise<
     maxWaitTime: 200,
   });
   stream.on("data", (m) => seen.add(m.value.toString()));
+  // An unhandled stream error would surface as an uncaught exception attributed to
+  // whichever test runs at that moment; record it with the member's name instead.
+  stream.on("error", (err: Error) => {
+    if (!consumer.closed) streamErrors.push(`${name}: ${err.message}`);
+  });
   return {
     consumer,
     stream,
@@ -147,6 +154,7 @@ describe("KIP-848 consumer protocol (@platformatic/kafka)", () => {
       const everyone = () => new Set([...leaving.seen, ...members.flatMap((m) => [...m.seen])]);
       await waitFor("all 240 messages", () => everyone().size === 240, 30_000);
       expect(overlaps).toBe(0);
+      expect(streamErrors).toEqual([]);
     } finally {
       clearInterval(watch);
       for (const m of members) await m.consumer.close(true);

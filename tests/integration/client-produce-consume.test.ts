@@ -181,6 +181,31 @@ describe("client against datacore", () => {
     await consumer.close();
   }, 30_000);
 
+  test("a group picks up partitions added to its topic (the leader triggers a rebalance)", async () => {
+    const admin = kafka.admin();
+    await admin.createTopics([{ name: "growing", partitions: 2 }]);
+    const consumer = kafka.consumer({
+      groupId: "growing-g",
+      autoOffsetReset: "earliest",
+      metadataCheckIntervalMs: 200,
+      heartbeatIntervalMs: 200,
+    });
+    consumer.subscribe(["growing"]);
+    let deadline = Date.now() + 15_000;
+    while (consumer.assignment().length !== 2 && Date.now() < deadline) await consumer.poll(200);
+    expect(consumer.assignment().length).toBe(2);
+    expect((await admin.createPartitions("growing", 4)).error).toBeNull();
+    deadline = Date.now() + 15_000;
+    while (consumer.assignment().length !== 4 && Date.now() < deadline) await consumer.poll(200);
+    expect(
+      consumer
+        .assignment()
+        .map((tp) => tp.partition)
+        .sort(),
+    ).toEqual([0, 1, 2, 3]);
+    await consumer.close();
+  }, 40_000);
+
   test("acks=0 still delivers (offsets unknown to the producer)", async () => {
     await kafka.admin().createTopics([{ name: "fire", partitions: 1 }]);
     const producer = kafka.producer({ acks: 0, idempotent: false });

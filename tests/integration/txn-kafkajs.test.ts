@@ -183,6 +183,40 @@ describe("kafkajs transactions", () => {
     expect(await consumeAll(b, "kjs-fence", false)).toEqual(["live"]);
   }, 60_000);
 
+  test("sendOffsets: offsets committed in a transaction become the group's at commit; an aborted transaction's never do", async () => {
+    const b = brokers[0]!;
+    const kafka = client(b);
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: "kjs-offsets-in", numPartitions: 1 }] });
+    const producer = kafka.producer({
+      transactionalId: "kjs-offsets",
+      maxInFlightRequests: 1,
+      idempotent: true,
+    });
+    await producer.connect();
+    const committed = async () =>
+      (await admin.fetchOffsets({ groupId: "kjs-eos", topics: ["kjs-offsets-in"] }))[0]!
+        .partitions[0]!.offset;
+    const commit = await producer.transaction();
+    await commit.send({ topic: "kjs-fence", messages: [{ value: "with-offsets" }] });
+    await commit.sendOffsets({
+      consumerGroupId: "kjs-eos",
+      topics: [{ topic: "kjs-offsets-in", partitions: [{ partition: 0, offset: "5" }] }],
+    });
+    await commit.commit();
+    expect(await committed()).toBe("5");
+    const abort = await producer.transaction();
+    await abort.sendOffsets({
+      consumerGroupId: "kjs-eos",
+      topics: [{ topic: "kjs-offsets-in", partitions: [{ partition: 0, offset: "9" }] }],
+    });
+    await abort.abort();
+    expect(await committed()).toBe("5");
+    await producer.disconnect();
+    await admin.disconnect();
+  }, 60_000);
+
   test("SIGKILL mid-transaction: after restart the LSO is where the open transaction began; it times out and aborts; committed work survives", async () => {
     const dir = tempDataDir();
     dirs.push(dir);
@@ -222,9 +256,9 @@ describe("kafkajs transactions", () => {
     await open.send({
       topic: "kjs-restart",
       messages: [{ value: "o0" }, { value: "o1" }, { value: "o2" }],
-    }); // 6-8
-    expect(await latestOffset(first, "kjs-restart", 1)).toBe(6);
-    expect(await latestOffset(first, "kjs-restart", 0)).toBe(9);
+    }); // 9-11
+    expect(await latestOffset(first, "kjs-restart", 1)).toBe(9);
+    expect(await latestOffset(first, "kjs-restart", 0)).toBe(12);
     await first.kill();
     await committer.disconnect().catch(() => {});
     await holder.disconnect().catch(() => {});
@@ -234,7 +268,7 @@ describe("kafkajs transactions", () => {
     expect(await latestOffset(second, "kjs-restart", 1)).toBe(9);
     expect(await latestOffset(second, "kjs-restart", 0)).toBe(12);
     expect(await txnState(second, "kjs-open")).toBe("Ongoing");
-    expect(await txnState(second, "kjs-done")).toBe("CompleteCommit");
+    expect(await txnState(second, "kjs-done")).toBe("CompleteAbort"); // its last transaction
     const deadline = Date.now() + 20_000;
     while ((await txnState(second, "kjs-open")) !== "CompleteAbort" && Date.now() < deadline) {
       await Bun.sleep(200);

@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 
-from confluent_kafka import Consumer
+from confluent_kafka import Consumer, KafkaException
 
 bootstrap, group, topic = sys.argv[1:4]
 instance = sys.argv[4] if len(sys.argv) > 4 else None
@@ -64,5 +64,10 @@ while running:
     if msg is None or msg.error():
         continue
     out({"p": msg.partition(), "o": msg.offset(), "v": msg.value().decode()})
-    consumer.commit(message=msg, asynchronous=False)
+    try:
+        consumer.commit(message=msg, asynchronous=False)
+    except KafkaException as e:
+        # A commit racing a rebalance gets REBALANCE_IN_PROGRESS (or ILLEGAL_GENERATION)
+        # from Kafka too; the record is redelivered to the next owner (at least once).
+        out({"commit_error": e.args[0].name()})
 consumer.close()

@@ -7,7 +7,10 @@
 import { describe, expect, test } from "bun:test";
 import { silentLogger } from "../../../../broker/logger.ts";
 import { transactionsOf } from "../../../../broker/transactions/attach.ts";
-import { TransactionCoordinator } from "../../../../broker/transactions/coordinator.ts";
+import {
+  TRANSACTIONAL_ID_EXPIRATION_MS,
+  TransactionCoordinator,
+} from "../../../../broker/transactions/coordinator.ts";
 import {
   encodeTxnLogKey,
   encodeTxnLogValue,
@@ -375,5 +378,83 @@ describe("transactions", () => {
       topics: [{ name: "t", partitionIndexes: [0] }],
     });
     expect(after!.topics[0]!.partitions[0]!.activeProducers[0]!.currentTxnStartOffset).toBe(-1n);
+  });
+});
+
+describe("transactions: markers and producer ids", () => {
+  test("WriteTxnMarkers writes markers per partition: unknown partitions and stale epochs are refused", async () => {
+    const b = await txnBroker();
+    await createTopic(b, "t");
+    const pid = await initPid(b, "tx-m");
+    await addPartitions(b, "tx-m", pid, "t", [0]);
+    await produce(b, "t", txnBatch(pid, 0, ["m"]));
+    const write = async (epoch: number, partitions: number[]) => {
+      const r = await b.call(ApiKey.WriteTxnMarkers, 1, {
+        markers: [
+          {
+            producerId: pid.producerId,
+            producerEpoch: epoch,
+            transactionResult: false,
+            topics: [{ name: "t", partitionIndexes: partitions }],
+            coordinatorEpoch: 0,
+          },
+        ],
+      });
+      return r!.markers[0]!.topics[0]!.partitions.map((p) => p.errorCode);
+    };
+    expect(await write(pid.producerEpoch + 1, [0, 3])).toEqual([
+      ErrorCode.NONE,
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+    ]);
+    expect(await write(pid.producerEpoch, [0])).toEqual([ErrorCode.INVALID_PRODUCER_EPOCH]);
+    const rc = await fetchAll(b, "t", 1);
+    expect(rc.aborted).toEqual([{ producerId: Number(pid.producerId), firstOffset: 0 }]);
+    expect(rc.values).toEqual([]);
+    expect(rc.lastStableOffset).toBe(2);
+  });
+
+  test("when the epoch would pass 32766 the transactional id gets a new producer id at epoch 0", async () => {
+    const b = await txnBroker();
+    const first = await initPid(b, "tx-x");
+    transactionsOf(b.core)!.coordinator.get("tx-x")!.producerEpoch = 32766;
+    const next = await initPid(b, "tx-x");
+    expect(next.errorCode).toBe(ErrorCode.NONE);
+    expect(next.producerId).not.toBe(first.producerId);
+    expect(next.producerEpoch).toBe(0);
+    // The old id is no longer the transactional id's: its calls are refused.
+    expect(
+      await endTxn(b, "tx-x", { producerId: first.producerId, producerEpoch: 32766 }, true),
+    ).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+  });
+
+  test("an id idle for transactional.id.expiration.ms (7 days) is forgotten; an open transaction keeps it", async () => {
+    const b = await txnBroker();
+    await createTopic(b, "t");
+    const idle = await initPid(b, "tx-idle");
+    const busy = await initPid(b, "tx-busy", 900_000);
+    await addPartitions(b, "tx-busy", busy, "t", [0]);
+    const txns = transactionsOf(b.core)!;
+    // The open one times out (15 min) and is aborted on the way: that update keeps it.
+    b.clock.advance(TRANSACTIONAL_ID_EXPIRATION_MS - 1);
+    await txns.coordinator.sweep();
+    expect(txns.coordinator.get("tx-idle")).toBeDefined();
+    b.clock.advance(1);
+    await txns.coordinator.sweep();
+    expect(txns.coordinator.get("tx-idle")).toBeUndefined();
+    expect(txns.coordinator.get("tx-busy")!.status).toBe(TxnStatus.CompleteAbort);
+    // Forgotten: its old producer id no longer maps, and a new init starts at epoch 0.
+    expect(await endTxn(b, "tx-idle", idle, true)).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    const again = await initPid(b, "tx-idle");
+    expect(again.producerEpoch).toBe(0);
+    expect(again.producerId).not.toBe(idle.producerId);
+  });
+
+  test("a second InitProducerId while the first is still writing gets CONCURRENT_TRANSACTIONS", async () => {
+    const b = await txnBroker();
+    await initPid(b, "tx-y");
+    const [one, two] = await Promise.all([initPid(b, "tx-y"), initPid(b, "tx-y")]);
+    expect([one.errorCode, two.errorCode].sort()).toEqual(
+      [ErrorCode.NONE, ErrorCode.CONCURRENT_TRANSACTIONS].sort(),
+    );
   });
 });
