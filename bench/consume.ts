@@ -19,6 +19,13 @@ import {
   type WorkloadResult,
 } from "./workload.ts";
 
+/**
+ * Fetch sizes: 2 MiB per partition (Kafka's default is 1 MiB), 16 MiB per response. Larger
+ * fetches bought little speed and let the broker hold tens of MiB per response in memory.
+ */
+const MAX_PARTITION_BYTES = 2 * 1024 * 1024;
+const MAX_FETCH_BYTES = 16 * 1024 * 1024;
+
 /** Records written before a duration-bound consume run over an empty topic. */
 export const DEFAULT_FILL_RECORDS = 5_000_000;
 
@@ -54,6 +61,7 @@ export async function runConsume(opts: WorkloadOptions): Promise<WorkloadResult>
     const meter = new Meter();
     const start = performance.now();
     meter.start(start);
+    opts.onMeasureStart?.();
     meter.startProgress(opts.progressMs, opts.log);
     const stop = new StopCondition(opts.records, opts.durationMs, start);
     let consumed = 0;
@@ -69,7 +77,7 @@ export async function runConsume(opts: WorkloadOptions): Promise<WorkloadResult>
             client.cluster,
             opts.topic,
             myEnds,
-            8 * 1024 * 1024,
+            MAX_PARTITION_BYTES,
             () => stop.allowance(consumed, 1) > 0,
             (records, bytes) => {
               const now = performance.now();
@@ -84,8 +92,8 @@ export async function runConsume(opts: WorkloadOptions): Promise<WorkloadResult>
         }
         const consumer = client.consumer({
           autoOffsetReset: "earliest",
-          maxPartitionBytes: 8 * 1024 * 1024,
-          maxBytes: 64 * 1024 * 1024,
+          maxPartitionBytes: MAX_PARTITION_BYTES,
+          maxBytes: MAX_FETCH_BYTES,
           maxPollRecords: 1_000_000,
         });
         consumer.assign(mine.map((partition) => ({ topic: opts.topic, partition, offset: 0 })));

@@ -58,6 +58,7 @@ export async function runE2e(opts: WorkloadOptions): Promise<WorkloadResult> {
     );
     const start = performance.now();
     meter.start(start);
+    opts.onMeasureStart?.();
     meter.startProgress(opts.progressMs, opts.log);
     const stop = new StopCondition(opts.records, opts.durationMs, start);
     const rates = shares(opts.throughput, opts.clients);

@@ -45,6 +45,7 @@ export async function runProduce(opts: WorkloadOptions): Promise<WorkloadResult>
     const meter = new Meter();
     const start = performance.now();
     meter.start(start);
+    opts.onMeasureStart?.();
     meter.startProgress(opts.progressMs, opts.log);
     const stop = new StopCondition(opts.records, opts.durationMs, start);
     const perClientRate = shares(opts.throughput, opts.clients);

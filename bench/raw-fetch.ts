@@ -40,7 +40,7 @@ export async function rawFetch(
         replicaId: -1,
         maxWaitMs: 100,
         minBytes: 1,
-        maxBytes: 64 * 1024 * 1024,
+        maxBytes: 16 * 1024 * 1024,
         isolationLevel: 0,
         sessionId: 0,
         sessionEpoch: -1,

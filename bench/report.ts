@@ -25,9 +25,9 @@ export interface Ratios {
 }
 
 export interface CpuUse {
-  /** CPU seconds of the load generator (this process, setup included). */
+  /** CPU seconds of the load generator (this process) from the measured phase on. */
   clientSeconds: number;
-  /** CPU seconds of the embedded broker during the workload, null for external brokers. */
+  /** CPU seconds of the embedded broker over the same span, null for external brokers. */
   brokerSeconds: number | null;
 }
 

@@ -55,11 +55,19 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
     const brokers = broker?.bootstrap ?? options.workloadOptions.brokers;
     if (!brokers) throw new RangeError("need --brokers or --embedded");
     const memory = broker ? sampleMemory(broker) : null;
-    const brokerCpu0 = broker?.cpuSeconds() ?? null;
-    const clientCpu0 = process.cpuUsage();
+    let brokerCpu0 = broker?.cpuSeconds() ?? null;
+    let clientCpu0 = process.cpuUsage();
+    const onMeasureStart = () => {
+      brokerCpu0 = broker?.cpuSeconds() ?? null;
+      clientCpu0 = process.cpuUsage();
+    };
     let result: WorkloadResult;
     try {
-      result = await runWorkload(options.workload, { ...options.workloadOptions, brokers });
+      result = await runWorkload(options.workload, {
+        ...options.workloadOptions,
+        brokers,
+        onMeasureStart,
+      });
     } finally {
       memory?.stop();
     }

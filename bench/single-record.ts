@@ -24,8 +24,11 @@ export async function runSingleRecord(opts: WorkloadOptions): Promise<WorkloadRe
     await ensureTopic(clients[0]!.admin(), opts.topic, opts.partitions);
     const partitions = (await clients[0]!.cluster.topic(opts.topic, { refresh: true })).partitions
       .length;
-    const producers = clients.map((c) =>
-      c.producer({
+    // Producer instances share the clients' connections; each keeps its own batch in
+    // flight per partition, so more instances mean fewer records waiting for a slot.
+    const instances = Math.max(opts.clients, opts.producers);
+    const producers = Array.from({ length: instances }, (_, i) =>
+      clients[i % clients.length]!.producer({
         acks: opts.acks,
         lingerMs: opts.lingerMs,
         batchBytes: opts.batchBytes,
@@ -37,6 +40,7 @@ export async function runSingleRecord(opts: WorkloadOptions): Promise<WorkloadRe
     const meter = new Meter();
     const start = performance.now();
     meter.start(start);
+    opts.onMeasureStart?.();
     meter.startProgress(opts.progressMs, opts.log);
     const stop = new StopCondition(opts.records, opts.durationMs, start);
     const recordBytes = opts.recordSize + opts.keySize;
@@ -65,7 +69,7 @@ export async function runSingleRecord(opts: WorkloadOptions): Promise<WorkloadRe
     return {
       workload: "single-record",
       ...meter.summary(),
-      config: { ...describe(opts), concurrency: opts.concurrency },
+      config: { ...describe(opts), concurrency: opts.concurrency, producers: producers.length },
     };
   } finally {
     for (const c of clients) await c.close().catch(() => {});

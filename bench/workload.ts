@@ -29,12 +29,16 @@ export interface WorkloadOptions {
   throughput: number;
   /** single-record: concurrent producers awaiting their own acknowledgement. */
   concurrency: number;
+  /** single-record: Producer instances they share (spread over the clients' connections). */
+  producers: number;
   /** consume: materialise records with the consumer (true) or count them from batch headers. */
   decode: boolean;
   /** Progress line interval (0: none). */
   progressMs: number;
   /** Where progress lines go (stderr for the CLI). */
   log: (line: string) => void;
+  /** Called when the measured phase starts (after set-up and any fill), e.g. to read CPU. */
+  onMeasureStart?: () => void;
 }
 
 export const DEFAULT_OPTIONS: Omit<WorkloadOptions, "brokers" | "log"> = {
@@ -51,6 +55,7 @@ export const DEFAULT_OPTIONS: Omit<WorkloadOptions, "brokers" | "log"> = {
   batchBytes: 1024 * 1024,
   throughput: 0,
   concurrency: 500,
+  producers: 4,
   decode: true,
   progressMs: 1000,
 };

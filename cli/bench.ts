@@ -97,6 +97,11 @@ function workloadCommand(name: WorkloadName, description: string) {
       String(d.concurrency),
     )
     .option(
+      "--producers <n>",
+      "single-record: Producer instances the concurrent senders share (at least --clients)",
+      String(d.producers),
+    )
+    .option(
       "--no-decode",
       "consume: count records from batch headers (a follower's fetch) instead of decoding them",
     )
@@ -130,6 +135,7 @@ function workloadCommand(name: WorkloadName, description: string) {
             batchBytes: parseBytes("--batch-bytes", opts.batchBytes),
             throughput: parseIntFlag("--throughput", opts.throughput, 0),
             concurrency: parseIntFlag("--concurrency", opts.concurrency, 1),
+            producers: parseIntFlag("--producers", opts.producers, 1),
             decode: opts.decode,
             progressMs: parseDurationMs(opts.progressInterval),
             log: stderrLine,

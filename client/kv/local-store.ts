@@ -204,7 +204,7 @@ export class SortedMemoryStore implements LocalStore {
     if (block.count > MAX_ENTRIES) {
       blocks.splice(bi + 1, 0, block.split());
       this.#indexInsert(bi + 1);
-      // mutated
+      this.#indexUpdate(bi);
       this.#indexUpdate(bi + 1);
     }
   }

@@ -156,7 +156,8 @@ describe("SortedMemoryStore", () => {
           expect(s.size).toBe(model.size);
         }
       }),
-      { numRuns: 25 },
+      // A failure shrinks for at most 20 s (a 1,000-operation case shrinks slowly).
+      { numRuns: 25, interruptAfterTimeLimit: 20_000, markInterruptAsFailure: true },
     );
   });
 });
