@@ -2,9 +2,9 @@
  * The broker measured by a load generator that is not ours: kcat (librdkafka) produces
  * N 100-byte messages from a file (-P -l) with acks=all and acks=1, then consumes them
  * back, against an embedded datacore broker (file engine); the same broker, in the same
- * run, is then driven by `bench produce`/`consume` with our client, and the machine's
- * limits are calibrated on the broker's data dir. Times include kcat's start-up and its
- * final flush, so short runs understate it.
+ * run, is then driven by `bench produce`/`consume` with our client (one partition like
+ * kcat, then four), and the machine's limits are calibrated on the broker's data dir.
+ * Times include kcat's start-up and its final flush, so short runs understate it.
  *
  *   ./node_modules/.bin/bun bench/independent.ts [messages=3000000] [bytes=100]
  */
@@ -87,17 +87,18 @@ try {
     const cpu1 = broker.cpuSeconds();
     row("kcat", "consume", ms, cpu0 === null || cpu1 === null ? null : cpu1 - cpu0);
   }
-  for (const [name, acks] of [
-    ["produce", -1],
-    ["produce", 1],
-    ["consume", -1],
+  for (const [name, acks, partitions] of [
+    ["produce", -1, 1],
+    ["produce", 1, 1],
+    ["consume", -1, 1],
+    ["produce", -1, 4],
   ] as const) {
     const cpu0 = broker.cpuSeconds();
     const r = await runWorkload(name, {
       ...DEFAULT_OPTIONS,
       brokers: broker.bootstrap,
-      topic: `ours-${acks === -1 ? "all" : "1"}`,
-      partitions: 1,
+      topic: `ours-${acks === -1 ? "all" : "1"}-${partitions}`,
+      partitions,
       acks,
       records: N,
       durationMs: 0,
@@ -107,7 +108,8 @@ try {
     const cpu1 = broker.cpuSeconds();
     row(
       "datacore client",
-      name === "consume" ? "consume" : `produce acks=${acks === -1 ? "all" : "1"}`,
+      (name === "consume" ? "consume" : `produce acks=${acks === -1 ? "all" : "1"}`) +
+        (partitions > 1 ? ` (${partitions} partitions)` : ""),
       (r.records / r.recordsPerSec) * 1000 * (N / r.records),
       cpu0 === null || cpu1 === null ? null : cpu1 - cpu0,
     );

@@ -63,10 +63,16 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
     };
     let result: WorkloadResult;
     try {
+      const log = options.workloadOptions.log;
       result = await runWorkload(options.workload, {
         ...options.workloadOptions,
         brokers,
         onMeasureStart,
+        // Progress lines also show the embedded broker's memory, to see it stay bounded.
+        log: broker
+          ? (line) =>
+              log(line.startsWith("[") ? `${line}  broker rss ${mib(broker.rssBytes())}` : line)
+          : log,
       });
     } finally {
       memory?.stop();
@@ -93,6 +99,10 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
       }
     }
   }
+}
+
+function mib(bytes: number | null): string {
+  return bytes === null ? "-" : `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 }
 
 /** Samples the broker's RSS every 250 ms while the workload runs. */

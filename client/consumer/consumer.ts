@@ -228,6 +228,8 @@ export class Consumer {
     if (this.#closed) throw new ClientError("closed", "consumer is closed");
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      // close() while a poll waits: the poll ends empty instead of spinning on dead lanes.
+      if (this.#closed) return [];
       if (this.#membership?.fatal) throw this.#membership.fatal;
       if (
         this.#subscription &&

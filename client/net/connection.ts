@@ -138,9 +138,25 @@ export class BrokerConnection {
         resolve: resolve as (v: unknown) => void,
         reject,
       };
-      if (this.#inFlight.length < this.#opts.maxInFlight) this.#send(q);
-      else this.#queue.push(q);
+      this.#queue.push(q);
+      this.#sendQueued();
     });
+  }
+
+  /**
+   * Sends queued requests while the in-flight limit allows. A loop, not one per response:
+   * a request without a response (acks=0) or one that fails to encode frees its slot at
+   * once, and a queued request behind it would otherwise wait for a response that may
+   * never come (and, not yet sent, it has no timeout either).
+   */
+  #sendQueued(): void {
+    while (
+      !this.#closedError &&
+      this.#queue.length > 0 &&
+      this.#inFlight.length < this.#opts.maxInFlight
+    ) {
+      this.#send(this.#queue.shift()!);
+    }
   }
 
   close(): void {
@@ -256,8 +272,7 @@ export class BrokerConnection {
       return;
     }
     pending.resolve(result);
-    const next = this.#queue.shift();
-    if (next) this.#send(next);
+    this.#sendQueued();
   }
 
   #fail(err: ClientError): void {

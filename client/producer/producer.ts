@@ -13,6 +13,7 @@ import { Apis } from "../net/apis.ts";
 import { backoffDelayMs } from "../net/retry.ts";
 import { BatchBuilder, type Bytes, type RecordHeader } from "./batch-builder.ts";
 import { type CompressionName, compressorFor } from "./compression.ts";
+import { isSequenceRejection, restampBatch } from "./idempotence.ts";
 import { partitionForKey, StickyPartitioner } from "./partitioner.ts";
 
 export interface ProducerRecord {
@@ -64,6 +65,8 @@ interface OpenBatch {
   bytes: Uint8Array | null;
   deadlineMs: number;
   notBeforeMs: number;
+  /** The broker refused its sequence (not written): send again only after an epoch bump. */
+  staleSequence: boolean;
 }
 
 interface PartitionQueue {
@@ -98,6 +101,8 @@ export class Producer {
   #producerId = -1;
   #producerEpoch = -1;
   #initPromise: Promise<void> | null = null;
+  /** KIP-360: some partition's sequence is unresolved; bump the epoch before new batches. */
+  #epochBumpNeeded = false;
   #bufferedBytes = 0;
   #pendingRecords = 0;
   #lingerTimer: ReturnType<typeof setTimeout> | null = null;
@@ -238,18 +243,22 @@ export class Producer {
       this.#complete(cb, kafkaError(3, `partition ${record.topic}/${partition}`), null);
       return;
     }
-    const q = this.#queue(record.topic, partition);
+    let q = this.#queue(record.topic, partition);
     const key = record.key ?? null;
     const estimate = BatchBuilder.estimate(key, record.value, record.headers);
-    if (
-      q.open &&
-      q.open.builder.sizeInBytes + estimate > this.#batchBytes &&
-      q.open.builder.count > 0
-    ) {
+    const full = (open: OpenBatch | null) =>
+      open !== null &&
+      open.builder.sizeInBytes + estimate > this.#batchBytes &&
+      open.builder.count > 0;
+    if (full(q.open)) {
       this.#close(q);
       if (keyless && record.partition === undefined) {
-        // KIP-480: a completed batch moves keyless traffic to another partition.
-        this.#sticky.onNewBatch(record.topic, numPartitions, partition);
+        // KIP-480: a completed batch moves keyless traffic to another partition, this
+        // record included (Java's abortOnNewBatch), rather than opening a one-record
+        // batch on the old partition that only linger would send.
+        partition = this.#sticky.onNewBatch(record.topic, numPartitions, partition);
+        q = this.#queue(record.topic, partition);
+        if (full(q.open)) this.#close(q);
       }
     }
     const now = Date.now();
@@ -266,6 +275,7 @@ export class Producer {
         bytes: null,
         deadlineMs: now + this.#deliveryTimeoutMs,
         notBeforeMs: 0,
+        staleSequence: false,
       };
       this.#armLinger();
     }
@@ -311,7 +321,9 @@ export class Producer {
 
   #close(q: PartitionQueue): void {
     if (!q.open) return;
-    q.lastBatchBytes = q.open.builder.sizeInBytes;
+    // A decaying maximum: one small batch closed by linger does not send a busy
+    // partition back to growing from 16 KiB (each doubling copies and faults in pages).
+    q.lastBatchBytes = Math.max(q.open.builder.sizeInBytes, q.lastBatchBytes >> 1);
     q.ready.push(q.open);
     q.open = null;
     this.#scheduleDrain();
@@ -342,12 +354,22 @@ export class Producer {
     const now = Date.now();
     const byLeader = new Map<number, { q: PartitionQueue; batch: OpenBatch }[]>();
     let lingering = false;
+    // While a bump is pending, only batches already sent under the current epoch go out:
+    // each resolves (acknowledged or failed) before sequences restart at 0.
+    let unresolved = false;
     for (const q of this.#queues.values()) {
       if (q.open && (this.#flushing > 0 || now - q.open.builder.createdMs >= this.#lingerMs))
         this.#close(q);
       if (q.open) lingering = true;
+      if (q.inFlight) unresolved = true;
       if (q.inFlight || q.ready.length === 0) continue;
-      const batch = q.ready[0]!;
+      this.#expire(q, now);
+      const batch = q.ready[0];
+      if (!batch) continue;
+      if (this.#epochBumpNeeded) {
+        if (!batch.bytes || batch.staleSequence) continue;
+        unresolved = true;
+      }
       if (batch.notBeforeMs > now) {
         lingering = true;
         continue;
@@ -368,7 +390,29 @@ export class Producer {
       list.push({ q, batch });
     }
     for (const [leader, items] of byLeader) void this.#sendTo(leader, items);
+    if (this.#epochBumpNeeded && !unresolved) this.#initIdempotence();
     if (lingering) this.#armLinger();
+  }
+
+  /**
+   * Fails batches at the head of `q` (none in flight) that passed their delivery timeout:
+   * never sent, or waiting to be retried (e.g. no leader known while the broker is away).
+   */
+  #expire(q: PartitionQueue, now: number): void {
+    for (;;) {
+      const batch = q.ready[0];
+      if (!batch || batch.deadlineMs > now) return;
+      q.ready.shift();
+      // A batch sent before may or may not hold its sequences on the broker (KIP-360).
+      if (this.#idempotent && batch.bytes && !batch.staleSequence) this.#epochBumpNeeded = true;
+      this.#finishBatch(
+        batch,
+        new ClientError("timeout", `delivery timeout for ${q.topic}/${q.partition}`),
+        q,
+        -1,
+        -1,
+      );
+    }
   }
 
   #leaderOf(q: PartitionQueue): number | undefined {
@@ -390,25 +434,55 @@ export class Producer {
       });
   }
 
+  /**
+   * InitProducerId: the first one, or a KIP-360 epoch bump that names the current id and
+   * epoch (v3+). A broker that refuses the bump (or is older) gets asked for a fresh id.
+   */
   #initIdempotence(): void {
     if (this.#initPromise) return;
+    const bump = this.#producerId >= 0;
+    const initProducerId = async (id: number, epoch: number) => {
+      const { response } = await this.#cluster.send("any", Apis.InitProducerId, (v) => ({
+        transactionalId: null,
+        transactionTimeoutMs: -1,
+        ...(v >= 3 ? { producerId: BigInt(id), producerEpoch: epoch } : {}),
+      }));
+      return response;
+    };
     this.#initPromise = this.#cluster
       .retrying(async () => {
-        const { response } = await this.#cluster.send("any", Apis.InitProducerId, () => ({
-          transactionalId: null,
-          transactionTimeoutMs: -1,
-        }));
+        let response = await initProducerId(this.#producerId, this.#producerEpoch);
+        if (response.errorCode !== 0 && bump) response = await initProducerId(-1, -1);
         if (response.errorCode !== 0) throw kafkaError(response.errorCode, "InitProducerId");
         this.#producerId = Number(response.producerId);
         this.#producerEpoch = response.producerEpoch;
       })
       .then(
-        () => this.#scheduleDrain(),
+        () => {
+          this.#initPromise = null;
+          if (bump) this.#restartSequences();
+          this.#scheduleDrain();
+        },
         (err: unknown) => {
           this.#initPromise = null;
           this.#failAll(asError(err));
         },
       );
+  }
+
+  /** After an epoch bump: every partition starts again at sequence 0, refused batches first. */
+  #restartSequences(): void {
+    this.#epochBumpNeeded = false;
+    for (const q of this.#queues.values()) {
+      q.nextSequence = 0;
+      for (const batch of q.ready) {
+        if (!batch.bytes) break; // unsent batches take their sequence when sent
+        batch.sequence = q.nextSequence;
+        q.nextSequence = (q.nextSequence + batch.builder.count) % 0x80000000;
+        restampBatch(batch.bytes, this.#producerId, this.#producerEpoch, batch.sequence);
+        batch.staleSequence = false;
+      }
+    }
   }
 
   #bytesOf(q: PartitionQueue, batch: OpenBatch): Uint8Array {
@@ -483,6 +557,12 @@ export class Producer {
         else if (r.errorCode === 0) this.#succeed(q, batch, r.baseOffset, r.logAppendTimeMs);
         else if (r.errorCode === 46)
           this.#succeed(q, batch, -1, -1); // DUPLICATE_SEQUENCE_NUMBER: already written
+        else if (this.#idempotent && isSequenceRejection(r.errorCode))
+          this.#retryAfterBump(
+            q,
+            batch,
+            kafkaError(r.errorCode, `produce to ${q.topic}/${q.partition}`, r.errorMessage),
+          );
         else
           this.#retryOrFail(
             q,
@@ -493,6 +573,28 @@ export class Producer {
     } catch (err) {
       for (const { q, batch } of items) this.#retryOrFail(q, batch, asError(err));
     }
+  }
+
+  /** KIP-360: the broker refused the batch's sequence, so it was not written; resend it after a bump. */
+  #retryAfterBump(q: PartitionQueue, batch: OpenBatch, err: Error): void {
+    q.inFlight = false;
+    this.#epochBumpNeeded = true;
+    if (Date.now() >= batch.deadlineMs || this.#closed) {
+      this.#finishBatch(batch, err, q, -1, -1);
+    } else {
+      batch.attempts++;
+      batch.staleSequence = true;
+      // Backoff as for other retries: a broker refusing again must not make this a busy loop.
+      batch.notBeforeMs =
+        Date.now() +
+        backoffDelayMs(
+          batch.attempts - 1,
+          this.#cluster.retry.backoffMs,
+          this.#cluster.retry.backoffMaxMs,
+        );
+      q.ready.unshift(batch);
+    }
+    this.#scheduleDrain();
   }
 
   #retryOrFail(q: PartitionQueue, batch: OpenBatch, err: Error): void {
@@ -516,6 +618,14 @@ export class Producer {
       this.#refreshSoon();
       return;
     }
+    if (this.#idempotent && batch.bytes) {
+      // A broker's non-retriable answer means it refused the batch: its sequences are free
+      // again (no later batch of q has one yet). Anything else (timeout, lost connection)
+      // leaves them unresolved: the broker may hold them, so bump the epoch (KIP-360).
+      if (err instanceof KafkaError && !retriable && batch.attempts === 0)
+        q.nextSequence = batch.sequence;
+      else this.#epochBumpNeeded = true;
+    }
     this.#finishBatch(batch, err, q, -1, -1);
     this.#scheduleDrain();
   }
@@ -523,7 +633,7 @@ export class Producer {
   #succeed(q: PartitionQueue, batch: OpenBatch, baseOffset: number, logAppendTimeMs: number): void {
     q.inFlight = false;
     this.#finishBatch(batch, null, q, baseOffset, logAppendTimeMs);
-    if (q.ready.length > 0 || q.open) this.#scheduleDrain();
+    if (q.ready.length > 0 || q.open || this.#epochBumpNeeded) this.#scheduleDrain();
   }
 
   #finishBatch(

@@ -10,6 +10,7 @@ export interface SentBatch {
   topic: string;
   partition: number;
   producerId: number;
+  producerEpoch: number;
   baseSequence: number;
   values: string[];
   bytes: number;
@@ -33,6 +34,8 @@ export class FakeCluster {
   /** Error code to answer for the next N produce responses of a partition ("t/0"). */
   readonly failNext = new Map<string, { code: number; times: number }>();
   nextOffset = new Map<string, number>();
+  /** InitProducerId requests seen (v4): the id and epoch each named. */
+  readonly initRequests: { producerId: bigint; producerEpoch: number }[] = [];
 
   constructor(topics: Record<string, number>) {
     this.metadata = {
@@ -90,7 +93,11 @@ export class FakeCluster {
     // biome-ignore lint/suspicious/noExplicitAny: as above.
   ): Promise<{ response: any; version: number }> {
     if (api.key === Apis.InitProducerId.key) {
-      return { response: { errorCode: 0, producerId: 4242n, producerEpoch: 0 }, version: 4 };
+      const req = build(4);
+      this.initRequests.push({ producerId: req.producerId, producerEpoch: req.producerEpoch });
+      // Like Kafka for a known id: same id, next epoch (KIP-360).
+      const epoch = req.producerId === 4242n ? req.producerEpoch + 1 : 0;
+      return { response: { errorCode: 0, producerId: 4242n, producerEpoch: epoch }, version: 4 };
     }
     const req = build(9);
     const call: ProduceCall = { acks: req.acks, batches: [] };
@@ -103,6 +110,7 @@ export class FakeCluster {
           topic: t.name,
           partition: p.index,
           producerId: decoded.header.producerId,
+          producerEpoch: decoded.header.producerEpoch,
           baseSequence: decoded.header.baseSequence,
           values: decoded.records.map((r) => new TextDecoder().decode(r.value ?? new Uint8Array())),
           bytes: p.records.length,
