@@ -24,7 +24,12 @@ describe("idempotent producer recovery (KIP-360)", () => {
       { producerId: -1n, producerEpoch: -1 },
       { producerId: 4242n, producerEpoch: 0 },
     ]);
-    const sent = fake.batches.map((b) => [b.partition, b.values[0], b.producerEpoch, b.baseSequence]);
+    const sent = fake.batches.map((b) => [
+      b.partition,
+      b.values[0],
+      b.producerEpoch,
+      b.baseSequence,
+    ]);
     expect(sent).toEqual([
       [0, "a", 0, 0],
       [1, "b", 0, 0],
