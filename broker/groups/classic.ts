@@ -4,6 +4,7 @@
  * write to `__consumer_offsets` are completed after the write is durable.
  */
 import { ErrorCode } from "../../protocol/errors.ts";
+import { CoordinatorLogError } from "../core/internal-topic.ts";
 import {
   ClassicGroup,
   ClassicMember,
@@ -13,7 +14,7 @@ import {
   type SyncResult,
 } from "./classic-group.ts";
 import { type GroupContext, randomUuidString, writeGroupRecords } from "./context.ts";
-import { GroupLogError, type GroupRecord } from "./group-log.ts";
+import type { GroupRecord } from "./group-log.ts";
 import { encodeGroupMetadataValue, encodeKey, RecordType } from "./records.ts";
 
 export interface JoinRequest {
@@ -616,7 +617,7 @@ function persistGroup(ctx: GroupContext, group: ClassicGroup): Promise<void> {
 }
 
 export function errorCodeOf(err: unknown): number {
-  return err instanceof GroupLogError ? err.errorCode : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  return err instanceof CoordinatorLogError ? err.errorCode : ErrorCode.COORDINATOR_NOT_AVAILABLE;
 }
 
 export function newClassicGroup(ctx: GroupContext, groupId: string): ClassicGroup {

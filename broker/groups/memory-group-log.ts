@@ -4,7 +4,8 @@
  * real record formats. `failAppends` makes the next appends reject like a broken disk.
  */
 import { ErrorCode } from "../../protocol/errors.ts";
-import { type GroupLog, GroupLogError, type GroupRecord } from "./group-log.ts";
+import { CoordinatorLogError } from "../core/internal-topic.ts";
+import type { GroupLog, GroupRecord } from "./group-log.ts";
 
 export class MemoryGroupLog implements GroupLog {
   readonly partitions: GroupRecord[][];
@@ -18,7 +19,7 @@ export class MemoryGroupLog implements GroupLog {
     if (this.failAppends > 0) {
       this.failAppends--;
       return Promise.reject(
-        new GroupLogError("injected append failure", ErrorCode.COORDINATOR_NOT_AVAILABLE),
+        new CoordinatorLogError("injected append failure", ErrorCode.COORDINATOR_NOT_AVAILABLE),
       );
     }
     const target = this.partitions[partition];

@@ -14,6 +14,7 @@
 import { ErrorCode } from "../../protocol/errors.ts";
 import type { Timer } from "../../storage/clock.ts";
 import type { BrokerCore } from "../core/broker-core.ts";
+import { CoordinatorLogError } from "../core/internal-topic.ts";
 import { writeTxnMarker } from "../core/txn-markers.ts";
 import type { Logger } from "../logger.ts";
 import {
@@ -34,7 +35,7 @@ import {
   encodeTxnLogValue,
   TxnStatus,
 } from "./records.ts";
-import { TxnLogError, type TxnStateLog } from "./txn-log.ts";
+import type { TxnStateLog } from "./txn-log.ts";
 
 /** How often open transactions are checked against their timeout. */
 export const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
@@ -569,6 +570,6 @@ export class TransactionCoordinator {
       transactional_id: meta.transactionalId,
       error: String(err),
     });
-    return err instanceof TxnLogError ? err.errorCode : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    return err instanceof CoordinatorLogError ? err.errorCode : ErrorCode.COORDINATOR_NOT_AVAILABLE;
   }
 }
