@@ -12,6 +12,7 @@ import {
 } from "../../protocol/records/batch.ts";
 import { toOffset } from "../../storage/offset.ts";
 import type { BrokerCore } from "./broker-core.ts";
+import type { PartitionState } from "./partition.ts";
 import { appendToPartition, type PartitionAppendResult } from "./produce.ts";
 
 /** A coordinator's state could not be written; answer the client with `errorCode`. */
@@ -104,34 +105,42 @@ export class InternalTopic {
     }
   }
 
-  /**
-   * Replays one partition from its start in offset order. `from` is the offset the read
-   * started at: a batch may begin before it, and its earlier records were seen already.
-   */
+  /** Replays one partition from its start in offset order (see `replayPartition`). */
   async forEachBatch(
     partition: number,
     onBatch: (batch: DecodedBatch, from: number) => void,
   ): Promise<void> {
     const state = this.core.partition(this.name, partition);
-    if (!state) return;
-    const log = state.log;
-    let from = log.logStartOffset() as number;
-    const end = log.logEndOffset() as number;
-    while (from < end) {
-      const { records } = await log.read(toOffset(from), REPLAY_READ_BYTES, {
-        maxOffset: toOffset(end),
-      });
-      if (records.length === 0) break;
-      let next = from;
-      let pos = 0;
-      while (pos < records.length) {
-        const batch = decodeRecordBatch(records, pos);
-        pos += batch.size;
-        next = batch.header.nextOffset;
-        onBatch(batch, from);
-      }
-      if (next <= from) break;
-      from = next;
+    if (state) await replayPartition(state, onBatch);
+  }
+}
+
+/**
+ * Decodes every batch of a partition from its log start to its current end, in offset
+ * order. `from` is the offset the enclosing read started at: a batch may begin before
+ * it, and its earlier records were seen already.
+ */
+export async function replayPartition(
+  state: PartitionState,
+  onBatch: (batch: DecodedBatch, from: number) => void,
+): Promise<void> {
+  const log = state.log;
+  let from = log.logStartOffset() as number;
+  const end = log.logEndOffset() as number;
+  while (from < end) {
+    const { records } = await log.read(toOffset(from), REPLAY_READ_BYTES, {
+      maxOffset: toOffset(end),
+    });
+    if (records.length === 0) break;
+    let next = from;
+    let pos = 0;
+    while (pos < records.length) {
+      const batch = decodeRecordBatch(records, pos);
+      pos += batch.size;
+      next = batch.header.nextOffset;
+      onBatch(batch, from);
     }
+    if (next <= from) break;
+    from = next;
   }
 }

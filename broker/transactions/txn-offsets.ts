@@ -11,9 +11,9 @@
  * offsets. (The group loader itself applies only committed transactional records.)
  */
 import { ErrorCode } from "../../protocol/errors.ts";
-import { buildRecordBatch, decodeRecordBatch } from "../../protocol/records/batch.ts";
-import { toOffset } from "../../storage/offset.ts";
+import { buildRecordBatch } from "../../protocol/records/batch.ts";
 import type { BrokerCore } from "../core/broker-core.ts";
+import { replayPartition } from "../core/internal-topic.ts";
 import { appendTransactionalBatch } from "../core/txn-markers.ts";
 import { ClassicGroup } from "../groups/classic-group.ts";
 import type { GroupCoordinator } from "../groups/coordinator.ts";
@@ -85,43 +85,27 @@ export class PendingTxnOffsets {
     if (!topic) return 0;
     for (const state of topic.partitions) {
       const open = new Map<number, PendingOffset[]>();
-      const log = state.log;
-      let from = log.logStartOffset() as number;
-      const end = log.logEndOffset() as number;
-      while (from < end) {
-        const { records } = await log.read(toOffset(from), 4 * 1024 * 1024, {
-          maxOffset: toOffset(end),
-        });
-        if (records.length === 0) break;
-        let next = from;
-        let pos = 0;
-        while (pos < records.length) {
-          const batch = decodeRecordBatch(records, pos);
-          pos += batch.size;
-          next = batch.header.nextOffset;
-          const h = batch.header;
-          if (!h.isTransactional) continue;
-          if (h.isControl) {
-            open.delete(h.producerId);
-            continue;
-          }
-          const list = open.get(h.producerId) ?? [];
-          for (const r of batch.records) {
-            if (r.key === null || r.value === null) continue;
-            const key = decodeKey(r.key);
-            if (key?.type !== RecordType.OffsetCommit) continue;
-            list.push({
-              group: key.group,
-              topic: key.topic,
-              partition: key.partition,
-              value: decodeOffsetCommitValue(r.value),
-            });
-          }
-          open.set(h.producerId, list);
+      await replayPartition(state, (batch) => {
+        const h = batch.header;
+        if (!h.isTransactional) return;
+        if (h.isControl) {
+          open.delete(h.producerId);
+          return;
         }
-        if (next <= from) break;
-        from = next;
-      }
+        const list = open.get(h.producerId) ?? [];
+        for (const r of batch.records) {
+          if (r.key === null || r.value === null) continue;
+          const key = decodeKey(r.key);
+          if (key?.type !== RecordType.OffsetCommit) continue;
+          list.push({
+            group: key.group,
+            topic: key.topic,
+            partition: key.partition,
+            value: decodeOffsetCommitValue(r.value),
+          });
+        }
+        open.set(h.producerId, list);
+      });
       for (const [pid, list] of open) this.add(pid, list);
     }
     return this.size;
