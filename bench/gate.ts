@@ -1,6 +1,6 @@
 /**
  * The CI performance gate: a fixed suite of workloads against fresh embedded brokers
- * (file engine), each result divided by a limit of this machine measured in the same run
+ * (file engine), each result divided by a limit of this machine measured just before it
  * (raw fsync'd disk bandwidth, loopback TCP, raw small-sync rate). Those ratios, not the
  * absolute numbers, are compared to a baseline file, so a slower CI machine does not fail
  * the gate but slower code does.
@@ -90,24 +90,25 @@ export interface GateRow {
 
 export async function runSuite(options: GateOptions): Promise<{
   metrics: Record<string, MetricResult>;
+  /** The last calibration (each run had its own). */
   calibration: Calibration;
 }> {
   const items = SUITE.filter((s) => options.only === null || options.only.includes(s.name));
   if (items.length === 0) throw new RangeError(`no suite items match ${options.only?.join(",")}`);
-  options.log("calibrating (raw disk write + fdatasync, loopback TCP, small syncs)");
-  // Twice, keeping each limit's best, so a noisy moment does not set the yardstick.
-  const calibration = bestCalibration(
-    await calibrate(tmpdir(), true),
-    await calibrate(tmpdir(), true),
-  );
   const metrics: Record<string, MetricResult> = {};
+  let calibration: Calibration | null = null;
   for (const item of items) {
     for (let i = 0; i < options.repeat; i++) {
       const durationMs = item.options.durationMs === 0 ? 0 : options.durationMs;
+      // Calibrated next to each run, so a machine that slowed down since the suite began
+      // (neighbours, disk write-back) moves the yardstick with the result.
+      options.log(`${item.name} run ${i + 1}/${options.repeat}: calibrating`);
+      const local = await calibrate(tmpdir(), true);
+      calibration = local;
       const report = await runBench({
         workload: item.workload,
         embedded: { storageEngine: "file" },
-        calibration,
+        calibration: local,
         workloadOptions: {
           ...DEFAULT_OPTIONS,
           ...item.options,
@@ -133,20 +134,7 @@ export async function runSuite(options: GateOptions): Promise<{
       }
     }
   }
-  return { metrics, calibration };
-}
-
-function bestCalibration(a: Calibration, b: Calibration): Calibration {
-  const best = <T extends { mbPerSec: number }>(x: T, y: T) => (x.mbPerSec >= y.mbPerSec ? x : y);
-  return {
-    disk_fsync_per_mib: best(a.disk_fsync_per_mib, b.disk_fsync_per_mib),
-    disk_unsynced: best(a.disk_unsynced, b.disk_unsynced),
-    tcp_loopback: best(a.tcp_loopback, b.tcp_loopback),
-    disk_small_syncs:
-      a.disk_small_syncs.syncsPerSec >= b.disk_small_syncs.syncsPerSec
-        ? a.disk_small_syncs
-        : b.disk_small_syncs,
-  };
+  return { metrics, calibration: calibration! };
 }
 
 /** Compares ratios; a drop beyond `maxRegression` (0.1 = 10%) is a regression. */

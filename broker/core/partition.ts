@@ -48,6 +48,27 @@ export class PartitionState {
     this.log.updateFirstUnstableOffset(first === null ? null : toOffset(first));
   }
 
+  /**
+   * Idempotent batches whose append has not settled yet, by last offset. A retry of such
+   * a batch is a duplicate, but may be acknowledged only once the original write has
+   * reached the durability the retry asks for (a duplicate answered early could be lost).
+   */
+  private readonly unsettled = new Map<number, Promise<unknown>>();
+
+  trackAppend(lastOffsets: readonly number[], append: Promise<unknown>): void {
+    if (lastOffsets.length === 0) return;
+    for (const o of lastOffsets) this.unsettled.set(o, append);
+    const forget = () => {
+      for (const o of lastOffsets) if (this.unsettled.get(o) === append) this.unsettled.delete(o);
+    };
+    append.then(forget, forget);
+  }
+
+  /** The original append of the batch ending at `lastOffset`, while it is in flight. */
+  unsettledAppend(lastOffset: number): Promise<unknown> | undefined {
+    return this.unsettled.get(lastOffset);
+  }
+
   /** Registers a wake-up for the next high-watermark move; returns its canceller. */
   onData(fn: () => void): () => void {
     this.waiters.add(fn);

@@ -211,14 +211,7 @@ export function appendToPartition(
           logStart,
         );
       }
-      return {
-        errorCode: ErrorCode.NONE,
-        errorMessage: null,
-        baseOffset: check.firstOffset,
-        logAppendTimeMs: -1,
-        logStartOffset: logStart,
-        recordErrors: [],
-      };
+      return answerDuplicate(partition, check.firstOffset, check.lastOffset, durability);
     }
   }
   if (logAppendTime) {
@@ -230,12 +223,14 @@ export function appendToPartition(
   let next = firstOffset;
   const incomingAt = new Map(incoming.map((x) => [x.header.offset, x]));
   let opened = false;
+  const idempotentLastOffsets: number[] = [];
   for (const span of scan.batches) {
     const h = new RecordBatchHeader(records, span.offset);
     const x = incomingAt.get(span.offset);
     if (x) {
       opened ||= x.transactional;
       partition.producers.record(x.batch, next, h.maxTimestamp, x.transactional);
+      idempotentLastOffsets.push(next + h.lastOffsetDelta);
     }
     next += h.lastOffsetDelta + 1;
   }
@@ -250,6 +245,7 @@ export function appendToPartition(
   } catch (err) {
     return storageFailure(err, logStart);
   }
+  partition.trackAppend(idempotentLastOffsets, appended);
   return appended.then(
     (result) => {
       partition.advanceHighWatermark((result.lastOffset as number) + 1);
@@ -264,6 +260,44 @@ export function appendToPartition(
     },
     (err) => storageFailure(err, logStart),
   );
+}
+
+/**
+ * A retried idempotent batch that is already in the log: answered with the original
+ * offsets once the original write has settled and reached `durability` (as Kafka parks a
+ * duplicate's acks=all response until the high watermark covers it). Answering at once
+ * could acknowledge a write that a crash or a failed append then loses.
+ */
+async function answerDuplicate(
+  partition: PartitionState,
+  firstOffset: number,
+  lastOffset: number,
+  durability: Durability,
+): Promise<PartitionAppendResult> {
+  const log = partition.log;
+  let written = true;
+  try {
+    await partition.unsettledAppend(lastOffset);
+    if (!log.isOffline() && durability === "sync") await log.flush();
+  } catch (err) {
+    if (!isStorageError(err)) throw err;
+    written = false;
+  }
+  if (!written || log.isOffline()) {
+    return failed(
+      ErrorCode.KAFKA_STORAGE_ERROR,
+      "the original write of this batch failed",
+      log.logStartOffset() as number,
+    );
+  }
+  return {
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    baseOffset: firstOffset,
+    logAppendTimeMs: -1,
+    logStartOffset: log.logStartOffset() as number,
+    recordErrors: [],
+  };
 }
 
 function storageFailure(err: unknown, logStart: number): PartitionAppendResult {
