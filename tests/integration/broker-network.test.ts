@@ -8,9 +8,28 @@ import { encodeRequestFrame, responseCorrelationId } from "../../protocol/messag
 import { ApiKey } from "../../protocol/messages/generated/apis.ts";
 import { type BrokerProcess, removeDir, startBrokerProcess } from "../helpers/broker-process.ts";
 import { request } from "../helpers/kafka-request.ts";
-import { connectRaw } from "../helpers/raw-client.ts";
+import { connectRaw, type RawClient } from "../helpers/raw-client.ts";
 
 let broker: BrokerProcess;
+
+/**
+ * A connection the broker serves. Connections an earlier test closed may still count
+ * against max_connections until the broker has seen them go, so a refused one is retried.
+ */
+async function connectServed(deadlineMs = 10_000): Promise<RawClient> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const client = await connectRaw(broker.port);
+    try {
+      await request(client, ApiKey.ApiVersions, 3, {});
+      return client;
+    } catch (err) {
+      client.end();
+      if (Date.now() > until) throw err;
+      await Bun.sleep(50);
+    }
+  }
+}
 
 beforeAll(async () => {
   broker = await startBrokerProcess({
@@ -70,12 +89,7 @@ describe("listener", () => {
   });
 
   test("connections beyond max_connections are refused; the others keep working", async () => {
-    const held = [
-      await connectRaw(broker.port),
-      await connectRaw(broker.port),
-      await connectRaw(broker.port),
-    ];
-    await Bun.sleep(100);
+    const held = [await connectServed(), await connectServed(), await connectServed()];
     const extra = await connectRaw(broker.port);
     expect(await extra.closed(3000)).toBe(true);
     expect(broker.output()).toContain("refusing connection: max_connections reached");
@@ -85,9 +99,7 @@ describe("listener", () => {
   });
 
   test("an idle connection is closed after connections_max_idle_ms", async () => {
-    await Bun.sleep(200);
-    const client = await connectRaw(broker.port);
-    await request(client, ApiKey.ApiVersions, 3, {});
+    const client = await connectServed();
     expect(await client.closed(5000)).toBe(true);
     expect(broker.output()).toContain("closing idle connection");
   });
