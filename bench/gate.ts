@@ -20,13 +20,19 @@ export interface SuiteItem {
   reference: keyof Ratios;
 }
 
-/** The fixed suite (100-byte records, file engine). Names are the baseline's keys. */
+/**
+ * The fixed suite (100-byte records, file engine). Names are the baseline's keys. Every
+ * item is divided by loopback TCP bandwidth: these paths are CPU-bound on small machines,
+ * and of the calibrated limits that one moves with the CPU left to us (measured spread
+ * between runs here: TCP ±20%, fsync'd disk and small-sync rate 2–3×). The docs report
+ * the ratios to every limit.
+ */
 export const SUITE: readonly SuiteItem[] = [
   {
     name: "produce-acks-all",
     workload: "produce",
     options: { acks: -1, partitions: 4, clients: 1, lingerMs: 5, batchBytes: 1024 * 1024 },
-    reference: "vsDiskFsync",
+    reference: "vsTcpLoopback",
   },
   {
     name: "produce-acks-1",
@@ -38,7 +44,7 @@ export const SUITE: readonly SuiteItem[] = [
     name: "single-record",
     workload: "single-record",
     options: { acks: -1, partitions: 4, clients: 4, lingerMs: 0, concurrency: 500 },
-    reference: "recordsPerRawSync",
+    reference: "vsTcpLoopback",
   },
   {
     name: "consume",
@@ -145,7 +151,8 @@ export function compare(
 ): GateRow[] {
   return Object.entries(current).map(([name, m]) => {
     const base = baseline?.metrics[name];
-    if (!base) {
+    // A ratio to another limit is not comparable: treat it as a new item.
+    if (!base || base.reference !== m.reference) {
       return {
         name,
         reference: m.reference,

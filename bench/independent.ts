@@ -8,7 +8,7 @@
  *
  *   ./node_modules/.bin/bun bench/independent.ts [messages=3000000] [bytes=100]
  */
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { calibrate, calibrationLines } from "./calibrate.ts";
 import { startEmbeddedBroker } from "./embedded.ts";
@@ -27,6 +27,7 @@ async function kcat(args: string[]): Promise<number> {
 }
 
 const broker = await startEmbeddedBroker({ storageEngine: "file" });
+const file = join(broker.dataDir, "..", `kcat-input-${process.pid}.txt`);
 try {
   const cal = await calibrate(broker.dataDir, true);
   for (const line of calibrationLines(cal)) console.log(line);
@@ -34,7 +35,6 @@ try {
   const line = new Uint8Array(SIZE + 1);
   line.set(payload(SIZE));
   line[SIZE] = 10;
-  const file = join(broker.dataDir, "..", `kcat-input-${process.pid}.txt`);
   const all = new Uint8Array(line.length * N);
   for (let i = 0; i < N; i++) all.set(line, i * line.length);
   writeFileSync(file, all);
@@ -123,5 +123,6 @@ try {
   for (const r of rows) console.log(r);
   console.log(`\nbroker rss at end: ${((broker.rssBytes() ?? 0) / 1024 / 1024).toFixed(0)} MiB`);
 } finally {
+  rmSync(file, { force: true });
   await broker.stop();
 }

@@ -30,7 +30,7 @@ describe("bench gate", () => {
     expect(r.code).toBe(0);
     const written = JSON.parse(readFileSync(baseline, "utf8"));
     expect(written.version).toBe(1);
-    expect(written.metrics["produce-acks-all"].reference).toBe("vsDiskFsync");
+    expect(written.metrics["produce-acks-all"].reference).toBe("vsTcpLoopback");
     expect(written.metrics["produce-acks-all"].ratio).toBeGreaterThan(0);
   }, 120_000);
 
@@ -50,7 +50,7 @@ describe("bench gate", () => {
       { env: { DATACORE_TEST_PRODUCE_DELAY_MS: "100" } },
     );
     expect(r.stdout).toMatch(
-      /produce-acks-all\s+vsDiskFsync\s+[\d.]+\s+[\d.]+\s+-\d+\.\d%\s+REGRESSION/,
+      /produce-acks-all\s+vsTcpLoopback\s+[\d.]+\s+[\d.]+\s+-\d+\.\d%\s+REGRESSION/,
     );
     expect(r.stderr).toContain("performance regression beyond 60%: produce-acks-all");
     expect(r.code).toBe(1);
@@ -66,7 +66,7 @@ describe("bench gate", () => {
       "60%",
       ...suite,
     ]);
-    expect(r.stdout).toMatch(/produce-acks-all\s+vsDiskFsync\s+.*\s+OK$/m);
+    expect(r.stdout).toMatch(/produce-acks-all\s+vsTcpLoopback\s+.*\s+OK$/m);
     expect(r.code).toBe(0);
   }, 120_000);
 

@@ -44,6 +44,11 @@ describe("gate comparison", () => {
     expect(compare(null, { produce: metric(1) }, 0.1)[0]?.status).toBe("new");
   });
 
+  test("a baseline ratio to a different limit is not compared (new, not a regression)", () => {
+    const other = { ...metric(0.01), reference: "vsTcpLoopback" as const };
+    expect(compare(baseline, { produce: other }, 0.1)[0]?.status).toBe("new");
+  });
+
   test("--max-regression accepts percent and fractions", () => {
     expect(parseRegression("10%")).toBeCloseTo(0.1);
     expect(parseRegression("10")).toBeCloseTo(0.1);
