@@ -62,39 +62,50 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
     clusterId: identity.clusterId,
     nodeId: identity.nodeId,
   });
-  const core = await BrokerCore.open({
-    config,
-    clock,
-    random,
-    logger,
-    engine,
-    producerIds:
-      config.storage_engine === "file"
-        ? new FileProducerIdAllocator(config.data_dir)
-        : new MemoryProducerIdAllocator(),
-    clusterId: identity.clusterId,
-    advertised: { host: advertisedHost(config), port: config.advertised_port },
-  });
-  await startGroupCoordinator(core, logger);
-  // After groups: completing a transaction at start-up applies its offsets to them.
-  await startTransactionCoordinator(core, logger);
-  const listener = new TcpListener(
-    createPipeline(core, withTestProduceDelay(defaultRegistry(), clock, process.env), logger),
-    clock,
-    logger.child({ component: "network" }),
-    {
-      host: config.host,
-      port: config.broker_port,
-      maxConnections: config.max_connections,
-      maxFrameBytes: config.socket_request_max_bytes,
-      maxInFlight: config.max_in_flight_requests_per_connection,
-      maxQueuedWriteBytes: MAX_QUEUED_WRITE_BYTES,
-      idleTimeoutMs: config.connections_max_idle_ms,
-    },
-  );
+  let core: BrokerCore;
   try {
+    core = await BrokerCore.open({
+      config,
+      clock,
+      random,
+      logger,
+      engine,
+      producerIds:
+        config.storage_engine === "file"
+          ? new FileProducerIdAllocator(config.data_dir)
+          : new MemoryProducerIdAllocator(),
+      clusterId: identity.clusterId,
+      advertised: { host: advertisedHost(config), port: config.advertised_port },
+    });
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
+  let listener: TcpListener;
+  try {
+    await startGroupCoordinator(core, logger);
+    // After groups: completing a transaction at start-up applies its offsets to them.
+    await startTransactionCoordinator(core, logger);
+    listener = new TcpListener(
+      createPipeline(core, withTestProduceDelay(defaultRegistry(), clock, process.env), logger),
+      clock,
+      logger.child({ component: "network" }),
+      {
+        host: config.host,
+        port: config.broker_port,
+        maxConnections: config.max_connections,
+        maxFrameBytes: config.socket_request_max_bytes,
+        maxInFlight: config.max_in_flight_requests_per_connection,
+        maxQueuedWriteBytes: MAX_QUEUED_WRITE_BYTES,
+        idleTimeoutMs: config.connections_max_idle_ms,
+      },
+    );
     listener.start();
   } catch (err) {
+    // A start-up failure (a port in use, an unreadable internal topic) must still leave
+    // the logs closed cleanly, so the next start skips recovery.
+    stopGroupCoordinator(core);
+    stopTransactionCoordinator(core);
     await core.close();
     throw err;
   }
