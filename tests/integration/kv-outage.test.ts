@@ -39,13 +39,21 @@ test("writes time out while the broker is down and succeed again once it is back
   expect(await broker.stop()).toBe(0);
   broker = null;
   const started = Date.now();
+  // Either the operation timeout fires first, or the producer gives up on the unreachable
+  // broker first; both are a bounded, typed failure that says what happened.
   const err = await failure(kv.put("during", "2"));
-  expect(err.code).toBe("timeout");
-  expect(err.message).toMatch(/put of key "during" on outage did not complete within 3000 ms/);
-  expect(err.message).toContain("the broker did not acknowledge it");
+  expect(["timeout", "unavailable"]).toContain(err.code);
+  if (err.code === "timeout") {
+    expect(err.message).toMatch(/put of key "during" on outage did not complete within 3000 ms/);
+    expect(err.message).toContain("the broker did not acknowledge it");
+  } else {
+    expect(err.message).toMatch(/put of key "during".*failed/);
+  }
   expect(Date.now() - started).toBeLessThan(10_000);
-  expect((await failure(kv.sync())).code).toBe("timeout");
-  expect((await failure(kv.batch().put("x", "y").execute())).code).toBe("timeout");
+  expect(["timeout", "unavailable"]).toContain((await failure(kv.sync())).code);
+  expect(["timeout", "unavailable"]).toContain(
+    (await failure(kv.batch().put("x", "y").execute())).code,
+  );
   // Reads are local: they keep answering from what was applied.
   expect(utf8(kv.get("before")!)).toBe("1");
 
