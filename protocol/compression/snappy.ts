@@ -3,9 +3,11 @@
  * stream framing: magic 0x82 "SNAPPY" 0x00, int32 version, int32 compatible version,
  * then [int32 compressed length][raw Snappy block]… librdkafka reads that framing and
  * may write plain raw Snappy, so the decoder accepts both. Blocks are encoded by the
- * `snappyjs` package; the framing, bounds and checks are ours.
+ * `snappyjs` package. They are decoded here: snappyjs's decoder reads a 4-byte literal
+ * length as a signed int, so one hostile tag walks its cursor backwards forever and
+ * would hang the broker on a single produce request.
  */
-import { compress as snappyCompress, uncompress as snappyUncompress } from "snappyjs";
+import { compress as snappyCompress } from "snappyjs";
 import { RecordsError } from "../records/errors.ts";
 
 const XERIAL_MAGIC = [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00] as const;
@@ -23,27 +25,75 @@ function isXerial(src: Uint8Array): boolean {
   return true;
 }
 
-/** The uncompressed length a raw Snappy block declares in its varint preamble. */
-function declaredLength(src: Uint8Array, start: number, end: number): number {
-  let result = 0;
+/** A raw Snappy block's varint preamble: the uncompressed length and where elements start. */
+function readPreamble(
+  src: Uint8Array,
+  start: number,
+  end: number,
+): { length: number; body: number } {
+  let length = 0;
   for (let i = start, shift = 0; i < end && shift < 35; i++, shift += 7) {
     const b = src[i]!;
-    result += (b & 0x7f) * 2 ** shift;
-    if (b < 0x80) return result;
+    length += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return { length, body: i + 1 };
   }
   throw bad("bad length preamble");
 }
 
 function uncompressBlock(block: Uint8Array, maxLength: number): Uint8Array {
-  const declared = declaredLength(block, 0, block.length);
+  const { length: declared, body } = readPreamble(block, 0, block.length);
+  let s = body;
   if (declared > maxLength) {
     throw new RecordsError("decompression_limit", `snappy output exceeds ${maxLength} bytes`);
   }
-  try {
-    return snappyUncompress(block, maxLength);
-  } catch (e) {
-    throw bad("corrupt block", e);
+  const out = new Uint8Array(declared);
+  let d = 0;
+  while (s < block.length) {
+    const tag = block[s++]!;
+    const kind = tag & 3;
+    if (kind === 0) {
+      let len = (tag >>> 2) + 1;
+      if (len > 60) {
+        const extra = len - 60;
+        if (s + extra > block.length) throw bad("literal length runs past block");
+        len = 0;
+        for (let k = 0; k < extra; k++) len += block[s + k]! * 2 ** (8 * k);
+        len += 1;
+        s += extra;
+      }
+      if (s + len > block.length) throw bad("literal runs past block");
+      if (d + len > declared) throw bad("literal exceeds declared length");
+      out.set(block.subarray(s, s + len), d);
+      s += len;
+      d += len;
+      continue;
+    }
+    let len: number;
+    let offset: number;
+    if (kind === 1) {
+      if (s + 1 > block.length) throw bad("copy runs past block");
+      len = ((tag >>> 2) & 7) + 4;
+      offset = ((tag >>> 5) << 8) | block[s]!;
+      s += 1;
+    } else if (kind === 2) {
+      if (s + 2 > block.length) throw bad("copy runs past block");
+      len = (tag >>> 2) + 1;
+      offset = block[s]! | (block[s + 1]! << 8);
+      s += 2;
+    } else {
+      if (s + 4 > block.length) throw bad("copy runs past block");
+      len = (tag >>> 2) + 1;
+      offset =
+        block[s]! + block[s + 1]! * 0x100 + block[s + 2]! * 0x1_0000 + block[s + 3]! * 0x100_0000;
+      s += 4;
+    }
+    if (offset === 0 || offset > d) throw bad(`copy offset ${offset} out of range`);
+    if (d + len > declared) throw bad("copy exceeds declared length");
+    // Byte by byte: a copy may overlap its own output (offset < len repeats a pattern).
+    for (let from = d - offset, stop = d + len; d < stop; ) out[d++] = out[from++]!;
   }
+  if (d !== declared) throw bad(`declared ${declared} bytes but decoded ${d}`);
+  return out;
 }
 
 /** Compresses `data` with xerial framing, as Kafka's Java producer does. */
@@ -85,7 +135,7 @@ export function snappyDecompress(src: Uint8Array, maxOutputBytes: number): Uint8
     if (p + 4 > src.length) throw bad("truncated block length");
     const len = view.getInt32(p);
     if (len < 0 || p + 4 + len > src.length) throw bad(`block length ${len} out of bounds`);
-    total += declaredLength(src, p + 4, p + 4 + len);
+    total += readPreamble(src, p + 4, p + 4 + len).length;
     if (total > maxOutputBytes) {
       throw new RecordsError(
         "decompression_limit",

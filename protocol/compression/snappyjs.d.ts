@@ -1,5 +1,4 @@
 /** Types for the untyped `snappyjs` package (raw Snappy blocks, no framing). */
 declare module "snappyjs" {
   export function compress(data: Uint8Array): Uint8Array;
-  export function uncompress(data: Uint8Array, maxLength?: number): Uint8Array;
 }

@@ -159,6 +159,25 @@ describe("corrupt compressed data is a typed error", () => {
     });
   }
 
+  test("snappy literal lengths with the top bit set end in an error, not a loop", () => {
+    // Tag 0xfc takes a 4-byte literal length; 0xfffffff0 read as a signed int would send
+    // the cursor backwards forever (snappyjs does that, hanging the caller).
+    const hostile = Uint8Array.from([10, 0xfc, 0xf0, 0xff, 0xff, 0xff, 1, 2, 3]);
+    expectReason(() => decompress(CompressionCodec.snappy, hostile), "bad_compressed_data");
+  });
+
+  test("snappy copies must stay inside the declared length and behind the cursor", () => {
+    // "ab" then a 1-byte-offset copy of 4 at offset 2 gives "ababab" (overlapping copy).
+    const ok = Uint8Array.from([6, 0x04, 0x61, 0x62, 0x01, 0x02]);
+    expect(new TextDecoder().decode(decompress(CompressionCodec.snappy, ok))).toBe("ababab");
+    const short = Uint8Array.from([5, 0x04, 0x61, 0x62, 0x01, 0x02]);
+    expectReason(() => decompress(CompressionCodec.snappy, short), "bad_compressed_data");
+    const ahead = Uint8Array.from([6, 0x04, 0x61, 0x62, 0x01, 0x03]);
+    expectReason(() => decompress(CompressionCodec.snappy, ahead), "bad_compressed_data");
+    const missing = Uint8Array.from([7, 0x04, 0x61, 0x62, 0x01, 0x02]);
+    expectReason(() => decompress(CompressionCodec.snappy, missing), "bad_compressed_data");
+  });
+
   test("unknown codec ids", () => {
     expectReason(() => decompress(5, new Uint8Array(1)), "unsupported_codec");
   });
