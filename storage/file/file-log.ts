@@ -105,6 +105,26 @@ type AppendItem = Extract<Item, { kind: "append" }>;
  */
 const GROUP_MAX_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Zero-filled reserve written ahead of the data for small synced groups. An fdatasync
+ * after an append that grows the file must also commit the new size through the ext4
+ * journal; one after an overwrite of already written blocks flushes only the data
+ * (measured on this VM: p50 0.45 ms against 0.21 ms per 20 KiB write + fdatasync). So a
+ * log that syncs small groups writes 1 MiB of zeros past its data once per MiB, and its
+ * syncs in between are the cheap kind. Zeros double the bytes written, which pays only
+ * while a sync's fixed cost outweighs its data: groups up to RESERVE_GROUP_MAX_BYTES.
+ * Readers never look past `size`; roll and close cut the reserve off, and recovery
+ * after a crash drops a zero tail as the unused reserve it is.
+ */
+const RESERVE_BYTES = 1024 * 1024;
+const RESERVE_GROUP_MAX_BYTES = 128 * 1024;
+let zeros: Uint8Array | null = null;
+
+function zeroFill(n: number): Uint8Array {
+  zeros ??= new Uint8Array(RESERVE_BYTES);
+  return zeros.subarray(0, n);
+}
+
 export class FileLog implements PartitionLog {
   readonly topic: string;
   readonly partition: number;
@@ -292,10 +312,20 @@ export class FileLog implements PartitionLog {
     let chunks: Uint8Array[] = [];
     let placed: AppendItem[] = [];
     let chunkBytes = 0;
+    let groupBytes = 0;
+    for (const item of group) groupBytes += item.bytes.length;
+    const reserve = groupBytes <= RESERVE_GROUP_MAX_BYTES && group.some((i) => i.sync);
     const flushChunks = async () => {
       if (chunks.length === 0) return;
       const position = seg.size;
+      const end = position + chunkBytes;
+      let zeroBytes = 0;
+      if (reserve && end > seg.fileLength) {
+        zeroBytes = Math.max(0, Math.min(RESERVE_BYTES, this.cfg.segmentBytes - end));
+        if (zeroBytes > 0) chunks.push(zeroFill(zeroBytes));
+      }
       await seg.file.write(chunks, position);
+      seg.fileLength = Math.max(seg.fileLength, end + zeroBytes);
       this.noteWritten(seg, placed, position);
       chunks = [];
       placed = [];
@@ -406,6 +436,7 @@ export class FileLog implements PartitionLog {
   private async rollTo(baseOffset: number): Promise<void> {
     const old = this.active();
     assert(baseOffset >= old.endOffset, `roll to ${baseOffset} below ${old.endOffset}`);
+    await old.dropReserve();
     await old.file.datasync();
     old.sealTimeIndex();
     await old.writeIndexFiles(this.deps.fs);
@@ -544,6 +575,7 @@ export class FileLog implements PartitionLog {
     });
     if (cut < seg.size) {
       await seg.file.truncate(cut);
+      seg.fileLength = cut;
       await seg.file.datasync();
       await rebuildSegment(seg, cut, false, this.recoveryContext());
     }
@@ -735,6 +767,7 @@ export class FileLog implements PartitionLog {
     this.closed = true;
     await this.enqueue("close", async () => {
       const seg = this.active();
+      await seg.dropReserve();
       await seg.file.datasync();
       seg.sealTimeIndex();
       await seg.writeIndexFiles(this.deps.fs);

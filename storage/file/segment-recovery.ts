@@ -41,11 +41,13 @@ export async function loadSegment(
       seg.offsetOfMaxTimestamp = seg.baseOffset + timeIndex.lastRelativeOffset();
       // Index entries exist only every index.interval.bytes: walk the tail to the end.
       await rebuildSegment(seg, fileSize, false, ctx, index.lastPosition());
+      seg.fileLength = seg.size;
       return;
     }
     ctx.logger.warn("rebuilding a missing or damaged segment index", { segment: seg.baseOffset });
   }
   await rebuildSegment(seg, fileSize, !how.clean, ctx);
+  seg.fileLength = seg.size;
 }
 
 /**
@@ -89,7 +91,17 @@ export async function rebuildSegment(
     valid++;
     return true;
   });
-  if (position < limit) {
+  if (position < limit && (await zeroFilled(seg, position, limit))) {
+    // The unused part of the zero-filled reserve the log writes ahead of its data
+    // (file-log.ts): an ordinary end after a crash, not damage.
+    ctx.logger.info("dropping the unused preallocated tail", {
+      segment: seg.baseOffset,
+      bytes: limit - position,
+    });
+    await seg.file.truncate(position);
+    await seg.file.datasync();
+    seg.size = position;
+  } else if (position < limit) {
     if (!verify) {
       ctx.logger.warn("segment ends in an incomplete batch", { segment: seg.baseOffset });
     }
@@ -103,4 +115,16 @@ export async function rebuildSegment(
     await seg.file.datasync();
     seg.size = position;
   }
+}
+
+/** Whether the file holds only zero bytes in [from, to). */
+async function zeroFilled(seg: Segment, from: number, to: number): Promise<boolean> {
+  const buf = new Uint8Array(Math.min(to - from, 1024 * 1024));
+  for (let pos = from; pos < to; ) {
+    const got = await seg.file.read(buf.subarray(0, Math.min(buf.length, to - pos)), pos);
+    if (got <= 0) return false;
+    for (let i = 0; i < got; i++) if (buf[i] !== 0) return false;
+    pos += got;
+  }
+  return true;
 }

@@ -15,6 +15,11 @@ export class Segment {
   timeIndex = new TimeIndex();
   /** Bytes of whole batches written. */
   size = 0;
+  /**
+   * Bytes the file holds on disk: `size` plus any zero-filled reserve written ahead of
+   * the data (see FileLog's RESERVE_BYTES). Never below `size`.
+   */
+  fileLength = 0;
   /** Offset after the last batch (baseOffset when empty). */
   endOffset: number;
   maxTimestamp = -1;
@@ -69,6 +74,7 @@ export class Segment {
     }
     this.bytesSinceIndexEntry += size;
     this.size = position + size;
+    if (this.size > this.fileLength) this.fileLength = this.size;
     this.endOffset = lastOffset + 1;
   }
 
@@ -79,10 +85,18 @@ export class Segment {
     }
   }
 
+  /** Cuts the reserve off, so a sealed or cleanly closed segment ends at its last batch. */
+  async dropReserve(): Promise<void> {
+    if (this.fileLength <= this.size) return;
+    await this.file.truncate(this.size);
+    this.fileLength = this.size;
+  }
+
   resetStats(): void {
     this.index = new OffsetIndex();
     this.timeIndex = new TimeIndex();
     this.size = 0;
+    this.fileLength = 0;
     this.endOffset = this.baseOffset;
     this.maxTimestamp = -1;
     this.offsetOfMaxTimestamp = -1;

@@ -5,12 +5,15 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import {
+  closeSync,
   existsSync,
+  openSync,
   readdirSync,
   readFileSync,
   statSync,
   truncateSync,
   writeFileSync,
+  writeSync,
 } from "node:fs";
 import { join } from "node:path";
 import type { PartitionLog } from "../../../storage/engine.ts";
@@ -161,8 +164,9 @@ describe("file engine crash recovery", () => {
   }
 
   test("a torn last batch is truncated, logged with counts, and never served", async () => {
-    const { s, log } = await crashedWithTail((path) => {
-      truncateSync(path, statSync(path).size - 7);
+    const { s, log } = await crashedWithTail((path, sz) => {
+      // Into the last batch: the file itself runs on into the zero-filled reserve.
+      truncateSync(path, sum(sz) - 7);
     });
     const batches = await readAllBatches(log);
     expect(batches.map((b) => b.base)).toEqual([0, 3, 6, 9]);
@@ -184,15 +188,52 @@ describe("file engine crash recovery", () => {
   });
 
   test("garbage appended after the last batch (a torn length field) is removed", async () => {
-    const { log } = await crashedWithTail((path) => {
-      writeFileSync(path, new Uint8Array([0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 0, 0, 0, 1, 2]), {
-        flag: "a",
-      });
+    const { s, log } = await crashedWithTail((path, sz) => {
+      const fd = openSync(path, "r+");
+      writeSync(fd, new Uint8Array([0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 0, 0, 0, 1, 2]), 0, 14, sum(sz));
+      closeSync(fd);
     });
     expect((await readAllBatches(log)).length).toBe(5);
     expect(log.logEndOffset()).toBe(o(15));
+    expect(s.lines.some((l) => l.msg === "truncating torn or corrupt log tail")).toBe(true);
+  });
+
+  test("small synced appends write a zero reserve ahead; a crash drops it quietly, a close cuts it", async () => {
+    const { s, log, sizes } = await crashedWithTail(() => {});
+    const path = join(s.dir, "events-0", `${SEG0}.log`);
+    // Recovery found the reserve past the last batch: an info line, no torn-tail warning.
+    expect(s.lines.some((l) => l.msg === "truncating torn or corrupt log tail")).toBe(false);
+    const dropped = s.lines.find((l) => l.msg === "dropping the unused preallocated tail");
+    expect(dropped?.fields).toMatchObject({ segment: 0 });
+    expect(statSync(path).size).toBe(sum(sizes));
+    expect((await readAllBatches(log)).map((b) => b.base)).toEqual([0, 3, 6, 9, 12]);
+    // New small synced appends reserve again; readers still end at the last batch.
+    const more = makeBatch({ count: 2 });
+    await log.append(more, sync);
+    expect(statSync(path).size).toBeGreaterThan(sum(sizes) + more.length);
+    expect(log.sizeInBytes()).toBe(sum(sizes) + more.length);
+    expect((await readAllBatches(log)).length).toBe(6);
+    await log.close();
+    expect(statSync(path).size).toBe(sum(sizes) + more.length);
+  });
+
+  test("large or unsynced groups are written without a reserve", async () => {
+    const s = setup();
+    const engine = await s.open();
+    const log = await s.openLog(engine);
+    const path = join(s.dir, "events-0", `${SEG0}.log`);
+    const big = makeBatch({ count: 1, valueBytes: 200 * 1024 });
+    await log.append(big, sync);
+    expect(statSync(path).size).toBe(big.length);
+    const small = makeBatch({ count: 2 });
+    await log.append(small, { assignOffsets: true, durability: "write" });
+    expect(statSync(path).size).toBe(big.length + small.length);
   });
 });
+
+function sum(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
+}
 
 describe("file engine disk faults", () => {
   test("ENOSPC takes only that partition offline; acknowledged data survives a restart", async () => {
