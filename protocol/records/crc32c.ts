@@ -1,31 +1,17 @@
 /**
  * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of RecordBatch v2.
  *
- * Slicing-by-8: eight 256-entry tables let the inner loop fold 8 input bytes per step with
- * eight table look-ups and no data-dependent branches. Measured in bench/records.ts against
- * slicing-by-16 and byte-at-a-time; see docs/benchmarks.md for why this variant was kept.
+ * Two kernels, chosen by length (figures in docs/benchmarks.md, "CRC-32C"; bench/crc32c.ts):
+ * - short ranges: JS slicing-by-8 (crc32c-table.ts), no allocation and no call into wasm;
+ * - from CRC32C_WASM_MIN_BYTES: WebAssembly slicing-by-16 (crc32c-wasm.ts), ~1.7× faster per
+ *   byte, once the copy into wasm memory and the call are paid for.
+ * Where WebAssembly is unavailable the JS kernel serves every length.
  */
+import { crc32cTableKernel } from "./crc32c-table.ts";
+import { CRC32C_WASM_MIN_BYTES, type Crc32cKernel, crc32cWasmKernel } from "./crc32c-wasm.ts";
 
-const POLY = 0x82f63b78;
-
-function makeTables(poly: number, slices: number): Int32Array {
-  const t = new Int32Array(256 * slices);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ poly : c >>> 1;
-    t[n] = c;
-  }
-  for (let n = 0; n < 256; n++) {
-    let c = t[n]!;
-    for (let s = 1; s < slices; s++) {
-      c = t[c & 0xff]! ^ (c >>> 8);
-      t[s * 256 + n] = c;
-    }
-  }
-  return t;
-}
-
-const T = makeTables(POLY, 8);
+/** The wasm kernel once asked for (null: unavailable); undefined until the first long range. */
+let wasm: Crc32cKernel | null | undefined;
 
 /**
  * Continues a CRC-32C over `buf[start, end)` from a previous result `crc` (0 to start).
@@ -35,25 +21,11 @@ export function crc32cUpdate(crc: number, buf: Uint8Array, start = 0, end = buf.
   if (start < 0 || end > buf.length || start > end) {
     throw new RangeError(`crc32c range [${start}, ${end}) outside buffer of ${buf.length}`);
   }
-  let c = ~crc;
-  let i = start;
-  // Align nothing: Uint8Array reads are byte-wise anyway, so the 8-byte body starts at `start`.
-  const bodyEnd = start + ((end - start) & ~7);
-  while (i < bodyEnd) {
-    const a = c ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24));
-    c =
-      T[1792 + (a & 0xff)]! ^
-      T[1536 + ((a >>> 8) & 0xff)]! ^
-      T[1280 + ((a >>> 16) & 0xff)]! ^
-      T[1024 + (a >>> 24)]! ^
-      T[768 + buf[i + 4]!]! ^
-      T[512 + buf[i + 5]!]! ^
-      T[256 + buf[i + 6]!]! ^
-      T[buf[i + 7]!]!;
-    i += 8;
+  if (end - start >= CRC32C_WASM_MIN_BYTES) {
+    if (wasm === undefined) wasm = crc32cWasmKernel();
+    if (wasm !== null) return ~wasm(~crc, buf, start, end) >>> 0;
   }
-  while (i < end) c = T[(c ^ buf[i++]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
+  return ~crc32cTableKernel(~crc, buf, start, end) >>> 0;
 }
 
 /** CRC-32C of `buf[start, end)` as an unsigned 32-bit number. */
