@@ -7,12 +7,42 @@
  *    (acks=all, idempotent) and Consumer against kcat (librdkafka 2.0.2) moving the same
  *    messages through the same broker in the same run.
  *
+ * 3. `in-process`: the Producer alone, against a stub cluster that encodes every Produce
+ *    request with the real codec (as the connection does) and acknowledges it on the next
+ *    turn of the event loop; the load loop is bench/produce.ts's (one `produce()` per
+ *    record, a callback every 64th, a yield every 2048). Reports ns and CPU µs per record
+ *    of the client alone, without a broker or a socket sharing the machine; with
+ *    `--reference <producer.ts>` it alternates rounds with another Producer build (e.g. an
+ *    older tree's) so both see the same background load.
+ *
  *   ./node_modules/.bin/bun bench/client-producer.ts [messages=1000000] [bytes=100]
+ *   ./node_modules/.bin/bun bench/client-producer.ts in-process [records=3000000] [bytes=100] [--reference <producer.ts>] [--rounds 5]
  */
 import { KafkaClient } from "../client/index.ts";
 import { BatchBuilder } from "../client/producer/batch-builder.ts";
 import { buildRecordBatch } from "../protocol/records/batch.ts";
 import { removeDir, startBrokerProcess } from "../tests/helpers/broker-process.ts";
+import { runInProcess } from "./producer-in-process.ts";
+
+if (process.argv[2] === "in-process") {
+  const args = process.argv.slice(3);
+  const flag = (name: string) => {
+    const i = args.indexOf(name);
+    if (i < 0) return undefined;
+    const v = args[i + 1];
+    args.splice(i, 2);
+    return v;
+  };
+  const reference = flag("--reference");
+  const rounds = flag("--rounds");
+  await runInProcess({
+    records: Number(args[0] ?? 3_000_000),
+    recordSize: Number(args[1] ?? 100),
+    ...(reference ? { reference } : {}),
+    ...(rounds ? { rounds: Number(rounds) } : {}),
+  });
+  process.exit(0);
+}
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const SIZE = Number(process.argv[3] ?? 100);

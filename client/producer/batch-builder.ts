@@ -28,10 +28,14 @@ export interface FinishOptions {
 const encoder = new TextEncoder();
 const TWO_32 = 0x1_0000_0000;
 
-function byteLength(b: Bytes): number {
+/** Encoded length of a key, value or header value: -1 for null, UTF-8 bytes for strings. */
+export function bytesLength(b: Bytes): number {
   if (b === null) return -1;
   return typeof b === "string" ? utf8Length(b) : b.length;
 }
+
+/** Up to this many bytes a copy loop beats `TypedArray.set` (measured: equal at ≈ 32). */
+const LOOP_COPY_MAX = 32;
 
 /** Size of the zigzag varint of a signed safe integer. */
 function sizeOfZigzag(v: number): number {
@@ -57,9 +61,26 @@ export class BatchBuilder {
   /** When the first record was appended (for linger), in the producer's clock. */
   readonly createdMs: number;
 
-  constructor(initialCapacity: number, createdMs: number) {
-    this.#buf = new Uint8Array(Math.max(initialCapacity, RECORD_BATCH_HEADER_SIZE + 64));
+  /**
+   * `buffer`: a capacity to allocate, or a buffer to write into (e.g. a pooled one; its
+   * contents are overwritten). It is replaced by a bigger one if records outgrow it.
+   */
+  constructor(buffer: number | Uint8Array, createdMs: number) {
+    this.#buf =
+      typeof buffer === "number"
+        ? new Uint8Array(Math.max(buffer, RECORD_BATCH_HEADER_SIZE + 64))
+        : buffer.length >= RECORD_BATCH_HEADER_SIZE + 64
+          ? buffer
+          : new Uint8Array(RECORD_BATCH_HEADER_SIZE + 64);
     this.createdMs = createdMs;
+  }
+
+  /**
+   * The buffer records are written into (the one given, unless records outgrew it), for
+   * reuse once the batch's bytes are no longer needed.
+   */
+  get buffer(): Uint8Array {
+    return this.#buf;
   }
 
   get count(): number {
@@ -73,48 +94,117 @@ export class BatchBuilder {
 
   /** Upper bound on the bytes `append` would add for this record. */
   static estimate(key: Bytes, value: Bytes, headers: readonly RecordHeader[] | undefined): number {
-    let n = 21 + 5 + 5 + Math.max(byteLength(key), 0) + Math.max(byteLength(value), 0);
+    return BatchBuilder.estimateSized(bytesLength(key), bytesLength(value), headers);
+  }
+
+  /** `estimate` for a key and value whose `bytesLength` the caller already has. */
+  static estimateSized(
+    keyLen: number,
+    valueLen: number,
+    headers: readonly RecordHeader[] | undefined,
+  ): number {
+    let n = 21 + 5 + 5 + (keyLen > 0 ? keyLen : 0) + (valueLen > 0 ? valueLen : 0);
     if (headers)
-      for (const h of headers) n += 10 + utf8Length(h.key) + Math.max(byteLength(h.value), 0);
+      for (const h of headers) n += 10 + utf8Length(h.key) + Math.max(bytesLength(h.value), 0);
     return n;
   }
 
   /** Appends one record; returns its offset delta within the batch. */
   append(timestampMs: number, key: Bytes, value: Bytes, headers?: readonly RecordHeader[]): number {
+    return this.appendSized(timestampMs, key, bytesLength(key), value, bytesLength(value), headers);
+  }
+
+  /**
+   * `append` for a key and value whose `bytesLength` the caller already computed (the
+   * producer needs them to decide whether the record fits), so strings are measured once.
+   */
+  appendSized(
+    timestampMs: number,
+    key: Bytes,
+    keyLen: number,
+    value: Bytes,
+    valueLen: number,
+    headers?: readonly RecordHeader[],
+  ): number {
     const offsetDelta = this.#count;
     if (offsetDelta === 0) this.#baseTimestamp = timestampMs;
     if (timestampMs > this.#maxTimestamp) this.#maxTimestamp = timestampMs;
     const tsDelta = timestampMs - this.#baseTimestamp;
-    const keyLen = key === null ? -1 : typeof key === "string" ? utf8Length(key) : key.length;
-    const valueLen =
-      value === null ? -1 : typeof value === "string" ? utf8Length(value) : value.length;
-    let bodySize = 1 + sizeOfZigzag(tsDelta) + sizeOfZigzag(offsetDelta);
-    bodySize += keyLen < 0 ? 1 : sizeOfZigzag(keyLen) + keyLen;
-    bodySize += valueLen < 0 ? 1 : sizeOfZigzag(valueLen) + valueLen;
     const nHeaders = headers === undefined ? 0 : headers.length;
-    bodySize += sizeOfZigzag(nHeaders);
-    if (nHeaders > 0) {
-      for (const h of headers!) {
-        const hk = utf8Length(h.key);
-        const hv = byteLength(h.value);
-        bodySize += sizeOfZigzag(hk) + hk + (hv < 0 ? 1 : sizeOfZigzag(hv) + hv);
-      }
-    }
+    const small =
+      nHeaders === 0 &&
+      tsDelta >= 0 &&
+      tsDelta < SMALL &&
+      offsetDelta < SMALL &&
+      keyLen < SMALL &&
+      valueLen < SMALL;
+    if (small) return this.#appendSmall(tsDelta, key, keyLen, value, valueLen);
+    let bodySize =
+      1 +
+      sizeOfZigzag(tsDelta) +
+      sizeOfZigzag(offsetDelta) +
+      (keyLen < 0 ? 1 : sizeOfZigzag(keyLen) + keyLen) +
+      (valueLen < 0 ? 1 : sizeOfZigzag(valueLen) + valueLen) +
+      sizeOfZigzag(nHeaders);
+    if (nHeaders > 0) bodySize += headersSize(headers!);
     const total = sizeOfZigzag(bodySize) + bodySize;
     if (this.#pos + total > this.#buf.length) this.#grow(total);
-    this.#zigzag(bodySize);
-    this.#buf[this.#pos++] = 0; // record attributes: unused
-    this.#zigzag(tsDelta);
-    this.#zigzag(offsetDelta);
-    this.#bytes(key, keyLen);
-    this.#bytes(value, valueLen);
-    this.#zigzag(nHeaders);
+    // One local cursor through the record (module functions return the next position).
+    const buf = this.#buf;
+    let pos = writeZigzag(buf, this.#pos, bodySize);
+    buf[pos++] = 0; // record attributes: unused
+    pos = writeZigzag(buf, pos, tsDelta);
+    pos = writeZigzag(buf, pos, offsetDelta);
+    pos = writeBytes(buf, pos, key, keyLen);
+    pos = writeBytes(buf, pos, value, valueLen);
+    pos = writeZigzag(buf, pos, nHeaders);
     if (nHeaders > 0) {
       for (const h of headers!) {
-        this.#bytes(h.key, utf8Length(h.key));
-        this.#bytes(h.value, byteLength(h.value));
+        pos = writeBytes(buf, pos, h.key, utf8Length(h.key));
+        pos = writeBytes(buf, pos, h.value, bytesLength(h.value));
       }
     }
+    this.#pos = pos;
+    this.#count = offsetDelta + 1;
+    return offsetDelta;
+  }
+
+  /**
+   * The common record, sized and written without the general varint code: no headers,
+   * time delta, offset delta, key and value lengths all in [0, SMALL) (or null), so every
+   * varint is one or two bytes (≈ 20 ns less per record than the general path).
+   */
+  #appendSmall(
+    tsDelta: number,
+    key: Bytes,
+    keyLen: number,
+    value: Bytes,
+    valueLen: number,
+  ): number {
+    const offsetDelta = this.#count;
+    // attributes + timestamp delta + offset delta + key + value + header count (0)
+    const bodySize =
+      1 +
+      smallSize(tsDelta) +
+      smallSize(offsetDelta) +
+      (keyLen < 0 ? 1 : smallSize(keyLen) + keyLen) +
+      (valueLen < 0 ? 1 : smallSize(valueLen) + valueLen) +
+      1;
+    const total = sizeOfZigzag(bodySize) + bodySize;
+    if (this.#pos + total > this.#buf.length) this.#grow(total);
+    const buf = this.#buf;
+    let pos = writeZigzag(buf, this.#pos, bodySize);
+    buf[pos] = 0; // record attributes: unused
+    pos = writeSmall(buf, pos + 1, tsDelta);
+    pos = writeSmall(buf, pos, offsetDelta);
+    pos =
+      keyLen < 0 ? writeNull(buf, pos) : copyInto(buf, writeSmall(buf, pos, keyLen), key, keyLen);
+    pos =
+      valueLen < 0
+        ? writeNull(buf, pos)
+        : copyInto(buf, writeSmall(buf, pos, valueLen), value, valueLen);
+    buf[pos] = 0; // no headers
+    this.#pos = pos + 1;
     this.#count = offsetDelta + 1;
     return offsetDelta;
   }
@@ -157,43 +247,79 @@ export class BatchBuilder {
     next.set(this.#buf.subarray(0, this.#pos));
     this.#buf = next;
   }
+}
 
-  #zigzag(v: number): void {
-    const buf = this.#buf;
-    let pos = this.#pos;
-    if (v >= -0x40000000 && v < 0x40000000) {
-      let u = ((v << 1) ^ (v >> 31)) >>> 0;
-      while (u >= 0x80) {
-        buf[pos++] = (u & 0x7f) | 0x80;
-        u >>>= 7;
-      }
-      buf[pos++] = u;
-    } else {
-      let u = v >= 0 ? v * 2 : -v * 2 - 1;
-      while (u >= 128) {
-        buf[pos++] = (u % 128) | 0x80;
-        u = Math.floor(u / 128);
-      }
-      buf[pos++] = u;
-    }
-    this.#pos = pos;
+function headersSize(headers: readonly RecordHeader[]): number {
+  let n = 0;
+  for (const h of headers) {
+    const hk = utf8Length(h.key);
+    const hv = bytesLength(h.value);
+    n += sizeOfZigzag(hk) + hk + (hv < 0 ? 1 : sizeOfZigzag(hv) + hv);
   }
+  return n;
+}
 
-  #bytes(b: Bytes, len: number): void {
-    this.#zigzag(len);
-    if (b === null) return;
-    if (typeof b === "string") {
-      if (len > 0) encoder.encodeInto(b, this.#buf.subarray(this.#pos, this.#pos + len));
-    } else if (len <= 128) {
-      // Small values: a plain loop beats TypedArray.set's per-call overhead.
-      const buf = this.#buf;
-      const pos = this.#pos;
-      for (let i = 0; i < len; i++) buf[pos + i] = b[i]!;
-    } else {
-      this.#buf.set(b, this.#pos);
+/** Writes `v` as a zigzag varint at `pos`; returns the position after it. */
+function writeZigzag(buf: Uint8Array, pos: number, v: number): number {
+  if (v >= -0x40000000 && v < 0x40000000) {
+    let u = ((v << 1) ^ (v >> 31)) >>> 0;
+    while (u >= 0x80) {
+      buf[pos++] = (u & 0x7f) | 0x80;
+      u >>>= 7;
     }
-    this.#pos += len;
+    buf[pos++] = u;
+    return pos;
   }
+  let u = v >= 0 ? v * 2 : -v * 2 - 1;
+  while (u >= 128) {
+    buf[pos++] = (u % 128) | 0x80;
+    u = Math.floor(u / 128);
+  }
+  buf[pos++] = u;
+  return pos;
+}
+
+/** Writes a length-prefixed key, value or header field (`len` -1: null); returns the next position. */
+function writeBytes(buf: Uint8Array, pos: number, b: Bytes, len: number): number {
+  return copyInto(buf, writeZigzag(buf, pos, len), b, len);
+}
+
+/** Copies the content of a key, value or header field (nothing for null); returns the next position. */
+function copyInto(buf: Uint8Array, pos: number, b: Bytes, len: number): number {
+  if (b === null) return pos;
+  if (typeof b === "string") {
+    if (len > 0) encoder.encodeInto(b, buf.subarray(pos, pos + len));
+  } else if (len <= LOOP_COPY_MAX) {
+    // Small values: a plain loop beats TypedArray.set's per-call overhead.
+    for (let i = 0; i < len; i++) buf[pos + i] = b[i]!;
+  } else {
+    buf.set(b, pos);
+  }
+  return pos + len;
+}
+
+/** Lengths and deltas below this take a one- or two-byte zigzag varint (2·v < 2^14). */
+const SMALL = 8192;
+
+function smallSize(v: number): number {
+  return v < 64 ? 1 : 2;
+}
+
+/** Zigzag varint of 0 ≤ v < SMALL. */
+function writeSmall(buf: Uint8Array, pos: number, v: number): number {
+  if (v < 64) {
+    buf[pos] = v << 1;
+    return pos + 1;
+  }
+  buf[pos] = ((v << 1) & 0x7f) | 0x80;
+  buf[pos + 1] = v >> 6;
+  return pos + 2;
+}
+
+/** A null key or value: length -1, zigzag 1. */
+function writeNull(buf: Uint8Array, pos: number): number {
+  buf[pos] = 1;
+  return pos + 1;
 }
 
 function setInt64(v: DataView, offset: number, value: number): void {

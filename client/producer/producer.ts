@@ -11,10 +11,11 @@ import { ClientError, KafkaError } from "../errors.ts";
 import { isRetriableCode, kafkaError } from "../kafka-errors.ts";
 import { Apis } from "../net/apis.ts";
 import { backoffDelayMs } from "../net/retry.ts";
-import { BatchBuilder, type Bytes, type RecordHeader } from "./batch-builder.ts";
+import { BatchBuilder, type Bytes, bytesLength, type RecordHeader } from "./batch-builder.ts";
+import { BufferPool } from "./buffer-pool.ts";
 import { type CompressionName, compressorFor } from "./compression.ts";
 import { isSequenceRejection, restampBatch } from "./idempotence.ts";
-import { partitionForKey, StickyPartitioner } from "./partitioner.ts";
+import { partitionForKey, StickyPartitioner, type StickyTopic } from "./partitioner.ts";
 
 export interface ProducerRecord {
   topic: string;
@@ -57,8 +58,9 @@ export interface ProducerOptions {
 
 interface OpenBatch {
   builder: BatchBuilder;
-  callbacks: (DeliveryCallback | null)[];
-  /** Create timestamps, parallel to `callbacks` (only kept while callbacks are). */
+  /** Records that have a callback (most need none): offset delta, callback, create time. */
+  callbackDeltas: number[];
+  callbacks: DeliveryCallback[];
   timestamps: number[];
   sequence: number;
   attempts: number;
@@ -67,6 +69,14 @@ interface OpenBatch {
   notBeforeMs: number;
   /** The broker refused its sequence (not written): send again only after an epoch bump. */
   staleSequence: boolean;
+}
+
+/** Per topic: its partitions' queues and where its keyless records stick (KIP-480). */
+interface TopicState {
+  name: string;
+  /** By partition; null until the partition is first used. */
+  queues: (PartitionQueue | null)[];
+  sticky: StickyTopic;
 }
 
 interface PartitionQueue {
@@ -92,7 +102,11 @@ export class Producer {
   readonly #deliveryTimeoutMs: number;
   readonly #sticky = new StickyPartitioner();
   readonly #queues = new Map<string, PartitionQueue>();
-  readonly #queuesByTopic = new Map<string, PartitionQueue[]>();
+  readonly #topics = new Map<string, TopicState>();
+  /** The topic of the previous record: producers mostly write one topic in a row. */
+  #lastTopic: TopicState | null = null;
+  /** Finished batches' buffers, for the next batches; it keeps at most `bufferBytes`. */
+  readonly #pool: BufferPool;
   /** Records waiting for their topic's metadata. */
   readonly #waitingForMetadata = new Map<
     string,
@@ -126,6 +140,7 @@ export class Producer {
     }
     this.#ackTimeoutMs = opts.ackTimeoutMs ?? 30_000;
     this.#deliveryTimeoutMs = opts.deliveryTimeoutMs ?? 120_000;
+    this.#pool = new BufferPool(this.#bufferBytes);
   }
 
   /** Producer id and epoch (idempotent producers, after the first send), else -1. */
@@ -182,6 +197,7 @@ export class Producer {
     } finally {
       this.#closed = true;
       if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
+      this.#pool.clear();
     }
   }
 
@@ -227,85 +243,114 @@ export class Producer {
   }
 
   #append(record: ProducerRecord, numPartitions: number, cb: DeliveryCallback | null): void {
+    const t = this.#topicState(record.topic);
+    const key = record.key ?? null;
     let partition = record.partition;
-    const keyless = record.key === undefined || record.key === null;
     if (partition === undefined) {
-      if (!keyless) {
-        const k = record.key!;
-        partition = partitionForKey(
-          typeof k === "string" ? new TextEncoder().encode(k) : k,
-          numPartitions,
-        );
-      } else {
-        partition = this.#sticky.partition(record.topic, numPartitions);
-      }
+      partition =
+        key === null
+          ? t.sticky.partition(numPartitions)
+          : partitionForKey(typeof key === "string" ? utf8.encode(key) : key, numPartitions);
     } else if (partition < 0 || partition >= numPartitions) {
       this.#complete(cb, kafkaError(3, `partition ${record.topic}/${partition}`), null);
       return;
     }
-    let q = this.#queue(record.topic, partition);
-    const key = record.key ?? null;
-    const estimate = BatchBuilder.estimate(key, record.value, record.headers);
-    const full = (open: OpenBatch | null) =>
-      open !== null &&
-      open.builder.sizeInBytes + estimate > this.#batchBytes &&
-      open.builder.count > 0;
-    if (full(q.open)) {
+    // Byte lengths once per record: the size check and the builder both need them.
+    const keyLen = bytesLength(key);
+    const valueLen = bytesLength(record.value);
+    const estimate = BatchBuilder.estimateSized(keyLen, valueLen, record.headers);
+    let q = this.#queue(t, partition);
+    if (this.#wouldOverflow(q.open, estimate)) {
       this.#close(q);
-      if (keyless && record.partition === undefined) {
+      if (key === null && record.partition === undefined) {
         // KIP-480: a completed batch moves keyless traffic to another partition, this
         // record included (Java's abortOnNewBatch), rather than opening a one-record
         // batch on the old partition that only linger would send.
-        partition = this.#sticky.onNewBatch(record.topic, numPartitions, partition);
-        q = this.#queue(record.topic, partition);
-        if (full(q.open)) this.#close(q);
+        partition = t.sticky.onNewBatch(numPartitions, partition);
+        q = this.#queue(t, partition);
+        if (this.#wouldOverflow(q.open, estimate)) this.#close(q);
       }
     }
     const now = Date.now();
-    if (!q.open) {
-      q.open = {
-        builder: new BatchBuilder(
-          Math.min(this.#batchBytes, Math.max(estimate + 128, 16 * 1024, q.lastBatchBytes)),
-          now,
-        ),
-        callbacks: [],
-        timestamps: [],
-        sequence: -1,
-        attempts: 0,
-        bytes: null,
-        deadlineMs: now + this.#deliveryTimeoutMs,
-        notBeforeMs: 0,
-        staleSequence: false,
-      };
-      this.#armLinger();
-    }
-    const before = q.open.builder.sizeInBytes;
+    const open = q.open ?? this.#openBatch(q, estimate, now);
+    const builder = open.builder;
+    const before = builder.sizeInBytes;
     const ts = record.timestamp ?? now;
-    q.open.builder.append(ts, key, record.value, record.headers);
-    this.#bufferedBytes += q.open.builder.sizeInBytes - before;
-    if (cb || q.open.callbacks.length > 0) {
-      // Callbacks are indexed by offset delta; only allocate the array once one is used.
-      while (q.open.callbacks.length < q.open.builder.count - 1) {
-        q.open.callbacks.push(null);
-        q.open.timestamps.push(-1);
-      }
-      q.open.callbacks.push(cb);
-      q.open.timestamps.push(ts);
+    const delta = builder.appendSized(ts, key, keyLen, record.value, valueLen, record.headers);
+    this.#bufferedBytes += builder.sizeInBytes - before;
+    if (cb !== null) {
+      open.callbackDeltas.push(delta);
+      open.callbacks.push(cb);
+      open.timestamps.push(ts);
     }
-    if (q.open.builder.sizeInBytes >= this.#batchBytes) this.#close(q);
+    if (builder.sizeInBytes >= this.#batchBytes) this.#close(q);
   }
 
-  #queue(topic: string, partition: number): PartitionQueue {
-    // Per-record lookup: an array per topic, so no key string is built for each record.
-    let byPartition = this.#queuesByTopic.get(topic);
-    if (!byPartition) {
-      byPartition = [];
-      this.#queuesByTopic.set(topic, byPartition);
+  /** True when a record of `estimate` bytes would take the open batch past `batchBytes`. */
+  #wouldOverflow(open: OpenBatch | null, estimate: number): boolean {
+    return (
+      open !== null &&
+      open.builder.sizeInBytes + estimate > this.#batchBytes &&
+      open.builder.count > 0
+    );
+  }
+
+  #openBatch(q: PartitionQueue, estimate: number, now: number): OpenBatch {
+    const open: OpenBatch = {
+      builder: new BatchBuilder(this.#batchBuffer(q, estimate), now),
+      callbackDeltas: [],
+      callbacks: [],
+      timestamps: [],
+      sequence: -1,
+      attempts: 0,
+      bytes: null,
+      deadlineMs: now + this.#deliveryTimeoutMs,
+      notBeforeMs: 0,
+      staleSequence: false,
+    };
+    q.open = open;
+    this.#armLinger();
+    return open;
+  }
+
+  /**
+   * A buffer for q's next batch, as big as q's recent batches were (a quiet partition
+   * does not take `batchBytes`), from the pool. A record bigger than `batchBytes` gets
+   * a buffer of its own.
+   */
+  #batchBuffer(q: PartitionQueue, estimate: number): number | Uint8Array {
+    if (estimate + 128 > this.#batchBytes) return estimate + 128;
+    return this.#pool.take(
+      Math.min(this.#batchBytes, Math.max(estimate + 128, 16 * 1024, q.lastBatchBytes)),
+    );
+  }
+
+  /**
+   * Gives a finished batch's buffer back to the pool. Safe: a batch finishes only once no
+   * request can still encode it (its response or failure arrived, or it was never sent).
+   */
+  #release(batch: OpenBatch): void {
+    batch.bytes = null;
+    if (!this.#closed) this.#pool.give(batch.builder.buffer);
+  }
+
+  #topicState(name: string): TopicState {
+    const last = this.#lastTopic;
+    if (last !== null && last.name === name) return last;
+    let t = this.#topics.get(name);
+    if (!t) {
+      t = { name, queues: [], sticky: this.#sticky.forTopic(name) };
+      this.#topics.set(name, t);
     }
-    let q = byPartition[partition];
+    this.#lastTopic = t;
+    return t;
+  }
+
+  #queue(t: TopicState, partition: number): PartitionQueue {
+    let q = t.queues[partition];
     if (!q) {
       q = {
-        topic,
+        topic: t.name,
         partition,
         open: null,
         ready: [],
@@ -313,8 +358,10 @@ export class Producer {
         nextSequence: 0,
         lastBatchBytes: 0,
       };
-      byPartition[partition] = q;
-      this.#queues.set(`${topic}\u0000${partition}`, q);
+      // Filled densely (no holes), so the per-record load stays a plain array access.
+      while (t.queues.length <= partition) t.queues.push(null);
+      t.queues[partition] = q;
+      this.#queues.set(`${t.name}\u0000${partition}`, q);
     }
     return q;
   }
@@ -330,6 +377,13 @@ export class Producer {
   }
 
   #armLinger(): void {
+    if (this.#lingerMs <= 0) {
+      // linger 0 is "as soon as possible": a microtask, so the records appended in this
+      // turn (many callers woken by one response) still share a batch, but no timer's
+      // minimum delay (≈ 1 ms) is added to every round trip.
+      this.#scheduleDrain();
+      return;
+    }
     if (this.#lingerTimer) return;
     this.#lingerTimer = setTimeout(() => {
       this.#lingerTimer = null;
@@ -645,29 +699,22 @@ export class Producer {
   ): void {
     const count = batch.builder.count;
     this.#bufferedBytes -= batch.builder.sizeInBytes;
-    if (batch.callbacks.length > 0) {
-      for (let i = 0; i < batch.callbacks.length; i++) {
-        const cb = batch.callbacks[i];
-        if (!cb) continue;
-        const meta = err
-          ? null
-          : {
-              topic: q.topic,
-              partition: q.partition,
-              offset: baseOffset < 0 ? -1 : baseOffset + i,
-              timestamp: logAppendTimeMs >= 0 ? logAppendTimeMs : (batch.timestamps[i] ?? -1),
-            };
-        safeCall(cb, err, meta);
-      }
+    this.#release(batch);
+    const callbacks = batch.callbacks;
+    for (let j = 0; j < callbacks.length; j++) {
+      const i = batch.callbackDeltas[j]!;
+      const meta = err
+        ? null
+        : {
+            topic: q.topic,
+            partition: q.partition,
+            offset: baseOffset < 0 ? -1 : baseOffset + i,
+            timestamp: logAppendTimeMs >= 0 ? logAppendTimeMs : batch.timestamps[j]!,
+          };
+      safeCall(callbacks[j]!, err, meta);
     }
     // Records produced without a callback report their failure through flush().
-    if (
-      err &&
-      !this.#firstError &&
-      (batch.callbacks.length < count || batch.callbacks.includes(null))
-    ) {
-      this.#firstError = err;
-    }
+    if (err && !this.#firstError && callbacks.length < count) this.#firstError = err;
     this.#recordsDone(count);
   }
 
@@ -692,6 +739,8 @@ export class Producer {
     }
   }
 }
+
+const utf8 = new TextEncoder();
 
 function safeCall(cb: DeliveryCallback, err: Error | null, meta: RecordMetadata | null): void {
   try {
