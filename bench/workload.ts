@@ -82,10 +82,18 @@ export function payload(size: number, seed = 1): Uint8Array {
 /** Writes `n` as decimal digits right-aligned into `key` (reused buffer, no allocation). */
 export function writeKey(key: Uint8Array, n: number): void {
   let v = n;
-  for (let i = key.length - 1; i >= 0; i--) {
+  let i = key.length - 1;
+  // Float division only while the number is beyond int32; then integer steps, then padding.
+  for (; i >= 0 && v > 0x7fffffff; i--) {
     key[i] = 48 + (v % 10);
     v = Math.floor(v / 10);
   }
+  for (; i >= 0 && v > 0; i--) {
+    const q = (v / 10) | 0;
+    key[i] = 48 + v - q * 10;
+    v = q;
+  }
+  for (; i >= 0; i--) key[i] = 48;
 }
 
 /** Decides when a run is over: a record budget, a deadline, or both (first wins). */
