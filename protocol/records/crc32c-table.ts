@@ -1,55 +1,20 @@
 /**
- * CRC-32C tables and the pure-JS kernel.
- *
- * Slicing-by-N: table k maps a byte to its contribution when k more bytes follow it, so one
- * step folds N input bytes with N independent look-ups. The JS kernel uses slicing-by-8 (T0..T7)
- * and reads bytes one by one; the WebAssembly kernel (crc32c-wasm.ts) copies all 16 tables
- * into its memory. Measured against word reads and slicing-by-16 in bench/crc32c.ts.
+ * CRC-32C tables and the pure-JS kernel (crc-slicing.ts). The JS kernel uses slicing-by-8
+ * (T0..T7) and reads bytes one by one; the WebAssembly kernel (crc32c-wasm.ts) copies all 16
+ * tables into its memory. Measured against word reads and slicing-by-16 in bench/crc32c.ts.
  */
+import { slicingBy8, slicingTables } from "./crc-slicing.ts";
 
 /** Reflected Castagnoli polynomial. */
 export const CRC32C_POLY = 0x82f63b78;
 
 /** Tables T0..T15, 256 entries each, T_k at k * 256. */
-export const CRC32C_TABLE: Int32Array = (() => {
-  const t = new Int32Array(256 * 16);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ CRC32C_POLY : c >>> 1;
-    t[n] = c;
-  }
-  for (let n = 0; n < 256; n++) {
-    let c = t[n]!;
-    for (let s = 1; s < 16; s++) {
-      c = t[c & 0xff]! ^ (c >>> 8);
-      t[s * 256 + n] = c;
-    }
-  }
-  return t;
-})();
+export const CRC32C_TABLE: Int32Array = slicingTables(CRC32C_POLY, 16);
 
 /**
  * Folds `buf[start, end)` into the register `c` (the inverted running CRC) and returns the new
  * register. No range checks: callers validate. Cheapest for short inputs: no allocation.
  */
 export function crc32cTableKernel(c: number, buf: Uint8Array, start: number, end: number): number {
-  const T = CRC32C_TABLE;
-  let i = start;
-  // Uint8Array reads are byte-wise anyway, so the 8-byte body starts at `start`, unaligned.
-  const bodyEnd = start + ((end - start) & ~7);
-  while (i < bodyEnd) {
-    const a = c ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24));
-    c =
-      T[1792 + (a & 0xff)]! ^
-      T[1536 + ((a >>> 8) & 0xff)]! ^
-      T[1280 + ((a >>> 16) & 0xff)]! ^
-      T[1024 + (a >>> 24)]! ^
-      T[768 + buf[i + 4]!]! ^
-      T[512 + buf[i + 5]!]! ^
-      T[256 + buf[i + 6]!]! ^
-      T[buf[i + 7]!]!;
-    i += 8;
-  }
-  while (i < end) c = T[(c ^ buf[i++]!) & 0xff]! ^ (c >>> 8);
-  return c;
+  return slicingBy8(CRC32C_TABLE, c, buf, start, end);
 }
