@@ -143,6 +143,8 @@ export class FileLog implements PartitionLog {
   private offline: StorageError | null = null;
   private closed = false;
   private cleaning = false;
+  /** The disk ran out of space once: no zero-filled reserve from then on (writeGroup). */
+  private reserveRefused = false;
   /** Bumped by anything that rewrites bytes under readers (truncation, swap). */
   private generation = 0;
   private unflushedMessages = 0;
@@ -320,11 +322,25 @@ export class FileLog implements PartitionLog {
       const position = seg.size;
       const end = position + chunkBytes;
       let zeroBytes = 0;
-      if (reserve && end > seg.fileLength) {
+      if (reserve && !this.reserveRefused && end > seg.fileLength) {
         zeroBytes = Math.max(0, Math.min(RESERVE_BYTES, this.cfg.segmentBytes - end));
-        if (zeroBytes > 0) chunks.push(zeroFill(zeroBytes));
       }
-      await seg.file.write(chunks, position);
+      if (zeroBytes === 0) await seg.file.write(chunks, position);
+      else {
+        try {
+          await seg.file.write([...chunks, zeroFill(zeroBytes)], position);
+        } catch (err) {
+          if (errnoOf(err) !== "ENOSPC") throw err;
+          // A nearly full disk: the data may still fit without the zeros, and a log that
+          // is short of space should not ask for more of it.
+          this.reserveRefused = true;
+          this.log.warn("disk full: writing without the zero-filled reserve", { bytes: zeroBytes });
+          zeroBytes = 0;
+          await seg.file.write(chunks, position);
+          // The failed write may have left part of the zeros: let close cut them.
+          seg.fileLength = Math.max(seg.fileLength, await seg.file.size());
+        }
+      }
       seg.fileLength = Math.max(seg.fileLength, end + zeroBytes);
       this.noteWritten(seg, placed, position);
       chunks = [];

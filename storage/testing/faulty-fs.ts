@@ -8,8 +8,12 @@ import type { DiskFile, FileSystem, OpenMode } from "../fs.ts";
 export type FaultKind = "ENOSPC" | "EIO";
 
 export interface FaultPlan {
-  /** Fail writes (and creations) to paths matching this, after `afterBytes` more bytes. */
-  write?: { code: FaultKind; match?: RegExp; afterBytes?: number };
+  /**
+   * Fail writes (and creations) to paths matching this, after `afterBytes` more bytes.
+   * With `once`, only the first failing write fails (space freed right after, or a write
+   * that needed more new blocks than its retry does).
+   */
+  write?: { code: FaultKind; match?: RegExp; afterBytes?: number; once?: boolean };
   /** Fail fdatasync on matching paths. */
   sync?: { code: FaultKind; match?: RegExp };
   /** Fail reads on matching paths. */
@@ -130,7 +134,12 @@ class FaultyDiskFile implements DiskFile {
     }
     if (partial.length > 0) await this.inner.write(partial, position);
     this.fs.bytesWritten += allowed;
-    throw ioError(this.fs.plan.write!.code, "write", this.path);
+    const code = this.fs.plan.write!.code;
+    if (this.fs.plan.write!.once) {
+      const { write: _spent, ...rest } = this.fs.plan;
+      this.fs.plan = rest;
+    }
+    throw ioError(code, "write", this.path);
   }
 
   datasync(): Promise<void> {

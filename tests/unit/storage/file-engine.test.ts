@@ -217,6 +217,25 @@ describe("file engine crash recovery", () => {
     expect(statSync(path).size).toBe(sum(sizes) + more.length);
   });
 
+  test("a disk too full for the reserve still takes the data; the log stops reserving", async () => {
+    const faulty = new FaultyFileSystem(nodeFileSystem);
+    const s = setup(faulty);
+    const engine = await s.open();
+    const log = await s.openLog(engine);
+    const path = join(s.dir, "events-0", `${SEG0}.log`);
+    const first = makeBatch({ count: 2 });
+    // Room for the batch but not for 1 MiB of zeros behind it.
+    faulty.arm({ write: { code: "ENOSPC", match: /\.log$/, afterBytes: 4096, once: true } });
+    expect((await log.append(first, sync)).firstOffset).toBe(o(0));
+    expect(s.lines.some((l) => l.msg.startsWith("disk full: writing without"))).toBe(true);
+    const second = makeBatch({ count: 2 });
+    await log.append(second, sync);
+    expect(log.sizeInBytes()).toBe(first.length + second.length);
+    expect((await readAllBatches(log)).length).toBe(2);
+    await log.close();
+    expect(statSync(path).size).toBe(first.length + second.length);
+  });
+
   test("large or unsynced groups are written without a reserve", async () => {
     const s = setup();
     const engine = await s.open();
