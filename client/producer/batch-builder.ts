@@ -8,6 +8,7 @@
 import { utf8Length } from "../../protocol/codec/writer.ts";
 import { BATCH_OFFSETS, RECORD_BATCH_HEADER_SIZE } from "../../protocol/records/batch-header.ts";
 import { crc32c } from "../../protocol/records/crc32c.ts";
+import { sizeOfVarlongNumber, writeVarlongNumber } from "../../protocol/records/varlong.ts";
 
 export type Bytes = Uint8Array | string | null;
 
@@ -36,21 +37,6 @@ export function bytesLength(b: Bytes): number {
 
 /** Up to this many bytes a copy loop beats `TypedArray.set` (measured: equal at ≈ 32). */
 const LOOP_COPY_MAX = 32;
-
-/** Size of the zigzag varint of a signed safe integer. */
-function sizeOfZigzag(v: number): number {
-  if (v >= -0x40000000 && v < 0x40000000) {
-    const u = ((v << 1) ^ (v >> 31)) >>> 0;
-    return u < 0x80 ? 1 : u < 0x4000 ? 2 : u < 0x200000 ? 3 : u < 0x10000000 ? 4 : 5;
-  }
-  let u = v >= 0 ? v * 2 : -v * 2 - 1;
-  let n = 1;
-  while (u >= 128) {
-    u = Math.floor(u / 128);
-    n++;
-  }
-  return n;
-}
 
 export class BatchBuilder {
   #buf: Uint8Array;
@@ -141,23 +127,23 @@ export class BatchBuilder {
     if (small) return this.#appendSmall(tsDelta, key, keyLen, value, valueLen);
     let bodySize =
       1 +
-      sizeOfZigzag(tsDelta) +
-      sizeOfZigzag(offsetDelta) +
-      (keyLen < 0 ? 1 : sizeOfZigzag(keyLen) + keyLen) +
-      (valueLen < 0 ? 1 : sizeOfZigzag(valueLen) + valueLen) +
-      sizeOfZigzag(nHeaders);
+      sizeOfVarlongNumber(tsDelta) +
+      sizeOfVarlongNumber(offsetDelta) +
+      (keyLen < 0 ? 1 : sizeOfVarlongNumber(keyLen) + keyLen) +
+      (valueLen < 0 ? 1 : sizeOfVarlongNumber(valueLen) + valueLen) +
+      sizeOfVarlongNumber(nHeaders);
     if (nHeaders > 0) bodySize += headersSize(headers!);
-    const total = sizeOfZigzag(bodySize) + bodySize;
+    const total = sizeOfVarlongNumber(bodySize) + bodySize;
     if (this.#pos + total > this.#buf.length) this.#grow(total);
     // One local cursor through the record (module functions return the next position).
     const buf = this.#buf;
-    let pos = writeZigzag(buf, this.#pos, bodySize);
+    let pos = writeVarlongNumber(buf, this.#pos, bodySize);
     buf[pos++] = 0; // record attributes: unused
-    pos = writeZigzag(buf, pos, tsDelta);
-    pos = writeZigzag(buf, pos, offsetDelta);
+    pos = writeVarlongNumber(buf, pos, tsDelta);
+    pos = writeVarlongNumber(buf, pos, offsetDelta);
     pos = writeBytes(buf, pos, key, keyLen);
     pos = writeBytes(buf, pos, value, valueLen);
-    pos = writeZigzag(buf, pos, nHeaders);
+    pos = writeVarlongNumber(buf, pos, nHeaders);
     if (nHeaders > 0) {
       for (const h of headers!) {
         pos = writeBytes(buf, pos, h.key, utf8Length(h.key));
@@ -190,10 +176,10 @@ export class BatchBuilder {
       (keyLen < 0 ? 1 : smallSize(keyLen) + keyLen) +
       (valueLen < 0 ? 1 : smallSize(valueLen) + valueLen) +
       1;
-    const total = sizeOfZigzag(bodySize) + bodySize;
+    const total = sizeOfVarlongNumber(bodySize) + bodySize;
     if (this.#pos + total > this.#buf.length) this.#grow(total);
     const buf = this.#buf;
-    let pos = writeZigzag(buf, this.#pos, bodySize);
+    let pos = writeVarlongNumber(buf, this.#pos, bodySize);
     buf[pos] = 0; // record attributes: unused
     pos = writeSmall(buf, pos + 1, tsDelta);
     pos = writeSmall(buf, pos, offsetDelta);
@@ -254,34 +240,14 @@ function headersSize(headers: readonly RecordHeader[]): number {
   for (const h of headers) {
     const hk = utf8Length(h.key);
     const hv = bytesLength(h.value);
-    n += sizeOfZigzag(hk) + hk + (hv < 0 ? 1 : sizeOfZigzag(hv) + hv);
+    n += sizeOfVarlongNumber(hk) + hk + (hv < 0 ? 1 : sizeOfVarlongNumber(hv) + hv);
   }
   return n;
 }
 
-/** Writes `v` as a zigzag varint at `pos`; returns the position after it. */
-function writeZigzag(buf: Uint8Array, pos: number, v: number): number {
-  if (v >= -0x40000000 && v < 0x40000000) {
-    let u = ((v << 1) ^ (v >> 31)) >>> 0;
-    while (u >= 0x80) {
-      buf[pos++] = (u & 0x7f) | 0x80;
-      u >>>= 7;
-    }
-    buf[pos++] = u;
-    return pos;
-  }
-  let u = v >= 0 ? v * 2 : -v * 2 - 1;
-  while (u >= 128) {
-    buf[pos++] = (u % 128) | 0x80;
-    u = Math.floor(u / 128);
-  }
-  buf[pos++] = u;
-  return pos;
-}
-
 /** Writes a length-prefixed key, value or header field (`len` -1: null); returns the next position. */
 function writeBytes(buf: Uint8Array, pos: number, b: Bytes, len: number): number {
-  return copyInto(buf, writeZigzag(buf, pos, len), b, len);
+  return copyInto(buf, writeVarlongNumber(buf, pos, len), b, len);
 }
 
 /** Copies the content of a key, value or header field (nothing for null); returns the next position. */

@@ -290,7 +290,7 @@ export class FileLog implements PartitionLog {
           groupBytes += item.bytes.length;
         }
         try {
-          await this.writeGroup(group);
+          await this.writeGroup(group, groupBytes);
         } catch (err) {
           const failure = this.failure(err, "append");
           for (const item of group) item.reject(failure);
@@ -309,14 +309,13 @@ export class FileLog implements PartitionLog {
   }
 
   /** One group: rolls where needed, one write per segment touched, then at most one sync. */
-  private async writeGroup(group: AppendItem[]): Promise<void> {
+  private async writeGroup(group: AppendItem[], groupBytes: number): Promise<void> {
     let seg = this.active();
     let chunks: Uint8Array[] = [];
     let placed: AppendItem[] = [];
     let chunkBytes = 0;
-    let groupBytes = 0;
-    for (const item of group) groupBytes += item.bytes.length;
-    const reserve = groupBytes <= RESERVE_GROUP_MAX_BYTES && group.some((i) => i.sync);
+    const anySync = group.some((i) => i.sync);
+    const reserve = anySync && groupBytes <= RESERVE_GROUP_MAX_BYTES;
     const flushChunks = async () => {
       if (chunks.length === 0) return;
       const position = seg.size;
@@ -361,7 +360,7 @@ export class FileLog implements PartitionLog {
     for (const item of group) this.unflushedMessages += item.plan.messageCount;
     const now = this.deps.clock.monotonicMs();
     const syncNeeded =
-      group.some((i) => i.sync) ||
+      anySync ||
       this.unflushedMessages >= this.cfg.flushMessages ||
       now - this.lastSyncMs >= this.cfg.flushMs;
     if (!syncNeeded) {
@@ -369,7 +368,7 @@ export class FileLog implements PartitionLog {
       return;
     }
     // acks=0/1 members need not wait for the sync that acks=all members asked for.
-    const forcedByPolicy = !group.some((i) => i.sync);
+    const forcedByPolicy = !anySync;
     const waiting: AppendItem[] = [];
     for (const item of group) {
       if (item.sync || forcedByPolicy) waiting.push(item);
