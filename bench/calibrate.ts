@@ -5,6 +5,13 @@
  *
  * - disk: sequential writes of fixed-size chunks to a file in the data dir, with an
  *   fdatasync after each chunk (what a broker pays for acks=all) or only at the end.
+ *   VM disks are not uniform: on this one (ext4 mounted with `discard`) a file written
+ *   where a deleted file's blocks were freed takes ≈ 550 MB/s for its first ≈ 500 MB and
+ *   then ≈ 170 MB/s, and a file written while the earlier one still exists gets the
+ *   170 MB/s from the start, however long the disk rested. So a 64 MiB measurement is
+ *   the burst only: a run that writes for ten seconds is compared with `measureDiskFor`
+ *   over the same time, taken just before the run so that both write onto blocks the
+ *   step before them freed.
  * - tcp: bytes pushed from one socket to another over loopback within this process.
  */
 import { closeSync, fdatasyncSync, openSync, rmSync, writeSync } from "node:fs";
@@ -15,6 +22,8 @@ export interface Throughput {
   bytes: number;
   seconds: number;
   mbPerSec: number;
+  /** MB/s in each whole second of a timed measurement (`measureDiskFor`). */
+  perSecond?: number[];
 }
 
 function throughput(bytes: number, seconds: number): Throughput {
@@ -51,6 +60,50 @@ export async function measureDiskWrite(options: DiskOptions): Promise<Throughput
     closeSync(fd);
     rmSync(path, { force: true });
   }
+}
+
+/**
+ * Raw sequential 1 MiB write + fdatasync for `seconds`: the disk over as long as a
+ * benchmark run writes, burst and sustained phases both, with the MB/s of every second.
+ */
+export async function measureDiskFor(dir: string, seconds: number): Promise<Throughput> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `calibrate-timed-${process.pid}-${Date.now()}.bin`);
+  const chunk = new Uint8Array(1024 * 1024);
+  for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 2654435761) >>> 24;
+  const fd = openSync(path, "w");
+  const perSecond: number[] = [];
+  try {
+    const start = performance.now();
+    const end = start + seconds * 1000;
+    let written = 0;
+    let mark = start;
+    let markBytes = 0;
+    let now = start;
+    while (now < end) {
+      let off = 0;
+      while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+      fdatasyncSync(fd);
+      written += chunk.length;
+      now = performance.now();
+      if (now - mark >= 1000) {
+        perSecond.push((written - markBytes) / 1e6 / ((now - mark) / 1000));
+        mark = now;
+        markBytes = written;
+      }
+    }
+    return { ...throughput(written, (now - start) / 1000), perSecond };
+  } finally {
+    closeSync(fd);
+    rmSync(path, { force: true });
+  }
+}
+
+/** Median of the per-second rates after the first second: the disk's sustained rate. */
+export function sustainedMbPerSec(t: Throughput): number | null {
+  const rest = (t.perSecond ?? []).slice(1).sort((a, b) => a - b);
+  if (rest.length === 0) return null;
+  return rest[Math.floor(rest.length / 2)]!;
 }
 
 /** Raw loopback TCP bandwidth: one client writes `totalBytes` in `chunkBytes` pieces. */
@@ -151,14 +204,20 @@ export async function measureSmallSyncs(
 
 export interface Calibration {
   disk_fsync_per_mib: Throughput;
+  /** 1 MiB write + fdatasync for a set time (`bench calibrate --seconds`). */
+  disk_fsync_timed?: Throughput;
   disk_unsynced: Throughput;
   tcp_loopback: Throughput;
   disk_small_syncs: SyncRate;
 }
 
-export async function calibrate(dataDir: string, quick = false): Promise<Calibration> {
+export async function calibrate(
+  dataDir: string,
+  quick = false,
+  timedSeconds = 0,
+): Promise<Calibration> {
   const total = quick ? 64 * 1024 * 1024 : 512 * 1024 * 1024;
-  return {
+  const result: Calibration = {
     disk_small_syncs: await measureSmallSyncs(dataDir, quick ? 0.5 : 2),
     disk_fsync_per_mib: await measureDiskWrite({
       dir: dataDir,
@@ -174,11 +233,15 @@ export async function calibrate(dataDir: string, quick = false): Promise<Calibra
     }),
     tcp_loopback: await measureLoopbackTcp(total * 2),
   };
+  if (timedSeconds > 0) {
+    result.disk_fsync_timed = await measureDiskFor(dataDir, timedSeconds);
+  }
+  return result;
 }
 
 if (import.meta.main) {
   const dir = process.argv[2] ?? "./data";
-  const result = await calibrate(dir, process.argv.includes("--quick"));
+  const result = await calibrate(dir, process.argv.includes("--quick"), 10);
   for (const line of calibrationLines(result)) console.log(line);
 }
 
@@ -188,9 +251,19 @@ export function calibrationLines(c: Calibration): string[] {
     `${name.padEnd(20)} ${t.mbPerSec.toFixed(1).padStart(9)} MB/s  (${(t.bytes / 1e6).toFixed(0)} MB in ${t.seconds.toFixed(2)} s)`;
   const s = c.disk_small_syncs;
   return [
+    ...(c.disk_fsync_timed ? [timedLine(c.disk_fsync_timed)] : []),
     tp("disk_fsync_per_mib", c.disk_fsync_per_mib),
     tp("disk_unsynced", c.disk_unsynced),
     tp("tcp_loopback", c.tcp_loopback),
     `${"disk_small_syncs".padEnd(20)} ${s.syncsPerSec.toFixed(0).padStart(9)} /s    (4 KiB write + fdatasync, p50 ${s.p50Ms.toFixed(3)} ms)`,
   ];
+}
+
+function timedLine(t: Throughput): string {
+  const sustained = sustainedMbPerSec(t);
+  const seconds = (t.perSecond ?? []).map((r) => r.toFixed(0)).join(" ");
+  return (
+    `${"disk_fsync_timed".padEnd(20)} ${t.mbPerSec.toFixed(1).padStart(9)} MB/s  (${(t.bytes / 1e6).toFixed(0)} MB in ${t.seconds.toFixed(2)} s;` +
+    ` sustained ${sustained === null ? "-" : sustained.toFixed(0)} MB/s; each second: ${seconds})`
+  );
 }

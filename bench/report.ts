@@ -2,7 +2,7 @@
  * A finished run as people and machines read it: the text summary (records, rec/s, MB/s,
  * latency percentiles, broker memory, ratios to the calibrated limits) or one JSON object.
  */
-import type { Calibration } from "./calibrate.ts";
+import { type Calibration, sustainedMbPerSec, type Throughput } from "./calibrate.ts";
 import { fmtInt } from "./meter.ts";
 import type { WorkloadResult } from "./workload.ts";
 
@@ -14,8 +14,10 @@ export interface BrokerMemory {
 }
 
 export interface Ratios {
-  /** Payload MB/s ÷ raw sequential write + fdatasync per MiB on the data dir's disk. */
+  /** Payload MB/s ÷ raw sequential write + fdatasync per MiB on the data dir's disk (quick: 64 MiB). */
   vsDiskFsync: number;
+  /** Payload MB/s ÷ the same raw writes kept up for as long as the run (measured just before it). */
+  vsDiskFsyncTimed?: number;
   /** Payload MB/s ÷ raw write bandwidth without sync (the page cache). */
   vsDiskUnsynced: number;
   /** Payload MB/s ÷ raw loopback TCP bandwidth. */
@@ -41,6 +43,9 @@ export interface BenchReport extends WorkloadResult {
 export function ratiosOf(result: WorkloadResult, c: Calibration): Ratios {
   return {
     vsDiskFsync: result.mbPerSec / c.disk_fsync_per_mib.mbPerSec,
+    ...(c.disk_fsync_timed
+      ? { vsDiskFsyncTimed: result.mbPerSec / c.disk_fsync_timed.mbPerSec }
+      : {}),
     vsDiskUnsynced: result.mbPerSec / c.disk_unsynced.mbPerSec,
     vsTcpLoopback: result.mbPerSec / c.tcp_loopback.mbPerSec,
     recordsPerRawSync: result.recordsPerSec / c.disk_small_syncs.syncsPerSec,
@@ -78,11 +83,20 @@ export function summaryLines(r: BenchReport): string[] {
     const c = r.calibration;
     const x = r.ratios;
     lines.push(
-      `calibration  disk fsync ${c.disk_fsync_per_mib.mbPerSec.toFixed(0)} MB/s  disk unsynced ${c.disk_unsynced.mbPerSec.toFixed(0)} MB/s  tcp loopback ${c.tcp_loopback.mbPerSec.toFixed(0)} MB/s  small syncs ${fmtInt(c.disk_small_syncs.syncsPerSec)}/s`,
-      `ratios       ${pct(x.vsDiskFsync)} of disk fsync  ${pct(x.vsDiskUnsynced)} of disk unsynced  ${pct(x.vsTcpLoopback)} of tcp loopback  ${x.recordsPerRawSync.toFixed(1)} records per raw sync`,
+      `calibration  disk fsync ${c.disk_fsync_per_mib.mbPerSec.toFixed(0)} MB/s (64 MiB)  disk unsynced ${c.disk_unsynced.mbPerSec.toFixed(0)} MB/s  tcp loopback ${c.tcp_loopback.mbPerSec.toFixed(0)} MB/s  small syncs ${fmtInt(c.disk_small_syncs.syncsPerSec)}/s`,
+      ...(c.disk_fsync_timed ? [timedCalibrationLine(c.disk_fsync_timed)] : []),
+      `ratios       ${x.vsDiskFsyncTimed === undefined ? "" : `${pct(x.vsDiskFsyncTimed)} of disk fsync kept up as long  `}${pct(x.vsDiskFsync)} of disk fsync (64 MiB)  ${pct(x.vsDiskUnsynced)} of disk unsynced  ${pct(x.vsTcpLoopback)} of tcp loopback  ${x.recordsPerRawSync.toFixed(1)} records per raw sync`,
     );
   }
   return lines;
+}
+
+function timedCalibrationLine(t: Throughput): string {
+  const sustained = sustainedMbPerSec(t);
+  return (
+    `             disk fsync over ${t.seconds.toFixed(1)} s ${t.mbPerSec.toFixed(0)} MB/s` +
+    ` (first second ${t.perSecond?.[0]?.toFixed(0) ?? "-"} MB/s, then ${sustained === null ? "-" : sustained.toFixed(0)} MB/s)`
+  );
 }
 
 function pct(x: number): string {

@@ -155,9 +155,15 @@ function calibrateCommand() {
     .description("measure raw loopback TCP and sequential write + fdatasync bandwidth")
     .option("--dir <dir>", "directory on the disk to measure (the data dir's disk)", ".")
     .option("--quick", "64 MiB per measurement instead of 512 MiB")
+    .option(
+      "--seconds <time>",
+      "also write + fdatasync 1 MiB chunks for this long, to see a VM disk's burst and sustained rates (default 10s, with --quick 0: skip)",
+    )
     .addOption(formatOption())
     .action(async (opts) => {
-      const result = await calibrate(opts.dir, opts.quick === true);
+      const seconds =
+        opts.seconds !== undefined ? parseDurationMs(opts.seconds) / 1000 : opts.quick ? 0 : 10;
+      const result = await calibrate(opts.dir, opts.quick === true, seconds);
       if (opts.format === "json") writeJson(result);
       else for (const line of calibrationLines(result)) writeLine(line);
     });

@@ -101,6 +101,27 @@ describe("datacore bench", () => {
     for (const k of ["disk_fsync_per_mib", "disk_unsynced", "tcp_loopback"])
       expect(c[k].mbPerSec).toBeGreaterThan(0);
     expect(c.disk_small_syncs.syncsPerSec).toBeGreaterThan(0);
+    // --quick alone skips the timed measurement.
+    expect(c.disk_fsync_timed).toBeUndefined();
+  }, 60_000);
+
+  test("calibrate --seconds also keeps the disk writing for that long, second by second", async () => {
+    const r = await runCli([
+      "bench",
+      "calibrate",
+      "--quick",
+      "--seconds",
+      "2s",
+      "--dir",
+      "/tmp",
+      "--format",
+      "json",
+    ]);
+    expect(r.code).toBe(0);
+    const timed = JSON.parse(r.stdout).disk_fsync_timed;
+    expect(timed.seconds).toBeGreaterThanOrEqual(2);
+    expect(timed.perSecond.length).toBeGreaterThanOrEqual(1);
+    expect(timed.bytes % (1024 * 1024)).toBe(0);
   }, 60_000);
 
   test("a workload without --brokers or --embedded reaching no broker fails with exit 1", async () => {
