@@ -248,6 +248,23 @@ describe("file engine crash recovery", () => {
     await log.append(small, { assignOffsets: true, durability: "write" });
     expect(statSync(path).size).toBe(big.length + small.length);
   });
+
+  test("a small synced group after a large one is a leftover: no reserve until the next small one", async () => {
+    const s = setup();
+    const engine = await s.open();
+    const log = await s.openLog(engine);
+    const path = join(s.dir, "events-0", `${SEG0}.log`);
+    const big = makeBatch({ count: 1, valueBytes: 200 * 1024 });
+    await log.append(big, sync);
+    const leftover = makeBatch({ count: 2 });
+    await log.append(leftover, sync);
+    expect(statSync(path).size).toBe(big.length + leftover.length);
+    const next = makeBatch({ count: 2 });
+    await log.append(next, sync);
+    const written = big.length + leftover.length + next.length;
+    expect(statSync(path).size).toBeGreaterThan(written);
+    expect(log.sizeInBytes()).toBe(written);
+  });
 });
 
 function sum(xs: readonly number[]): number {
