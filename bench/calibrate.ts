@@ -5,13 +5,12 @@
  *
  * - disk: sequential writes of fixed-size chunks to a file in the data dir, with an
  *   fdatasync after each chunk (what a broker pays for acks=all) or only at the end.
- *   VM disks are not uniform: on this one (ext4 mounted with `discard`) a file written
- *   where a deleted file's blocks were freed takes ≈ 550 MB/s for its first ≈ 500 MB and
- *   then ≈ 170 MB/s, and a file written while the earlier one still exists gets the
- *   170 MB/s from the start, however long the disk rested. So a 64 MiB measurement is
- *   the burst only: a run that writes for ten seconds is compared with `measureDiskFor`
- *   over the same time, taken just before the run so that both write onto blocks the
- *   step before them freed.
+ *   A VM disk is not one rate: on this one (Firecracker, ext4 with `discard`) the first
+ *   second of such writes runs at 300–700 MB/s and the rest at ≈ 150–180 MB/s, and how
+ *   big the burst is depends on what was written before more than on rest (a file
+ *   written 15 s after another, which was kept, got no burst at all; bench/disk-burst.ts).
+ *   So a 64 MiB measurement is the burst only: a run that writes for ten seconds is
+ *   compared with `measureDiskFor` over the same time, taken just before the run.
  * - tcp: bytes pushed from one socket to another over loopback within this process.
  */
 import { closeSync, fdatasyncSync, openSync, rmSync, writeSync } from "node:fs";
