@@ -1,15 +1,16 @@
 /**
  * The Producer's own CPU per record, without a broker or a socket: a stub cluster encodes
- * each Produce request with the real codec into a reused Writer (what BrokerConnection
- * does before writing to the socket) and acknowledges every partition on the next turn
+ * each Produce request with the real codec into a reused SegmentWriter, as BrokerConnection
+ * does before writing to the socket (large batches by reference, the framing copied), and
+ * acknowledges every partition on the next turn
  * of the event loop. The load loop is bench/produce.ts's: one `produce()` per record, the
  * same record object, a callback on every 64th record, a yield every 2048 records.
  * Used by `bench/client-producer.ts in-process`.
  */
 import type { Cluster, TopicInfo } from "../client/cluster.ts";
 import { Apis } from "../client/net/apis.ts";
+import { SegmentWriter } from "../client/net/segment-writer.ts";
 import type { Producer, ProducerOptions } from "../client/producer/producer.ts";
-import { Writer } from "../protocol/codec/writer.ts";
 import { payload } from "./workload.ts";
 
 const TOPIC = "bench";
@@ -24,7 +25,7 @@ class StubCluster {
   readonly requestTimeoutMs = 30_000;
   readonly retry = { retries: 3, backoffMs: 10, backoffMaxMs: 100 };
   readonly metadata = { topics: new Map<string, TopicInfo>() };
-  readonly #writer = new Writer(2 * 1024 * 1024);
+  readonly #writer = new SegmentWriter(64 * 1024);
   readonly #nextOffset = new Map<number, bigint>();
   requests = 0;
   requestBytes = 0;
@@ -78,7 +79,7 @@ class StubCluster {
     const w = this.#writer.reset();
     Apis.Produce.encode(w, req, version);
     this.requests++;
-    this.requestBytes += w.offset;
+    this.requestBytes += w.totalLength;
     // The broker's answer arrives on a later turn of the event loop.
     await new Promise<void>((resolve) => setImmediate(resolve));
     const responses = [];

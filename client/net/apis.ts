@@ -12,6 +12,7 @@ import {
   type ApiResponseMap,
 } from "../../protocol/messages/generated/apis.ts";
 import type { ApiDef } from "./api-def.ts";
+import { SegmentWriter } from "./segment-writer.ts";
 
 function def<K extends ApiKey>(
   key: K,
@@ -61,8 +62,23 @@ function lenientSyncGroup(): ApiDef<ApiRequestMap[14], ApiResponseMap[14]> {
   };
 }
 
+/**
+ * Produce: record batches are the bulk of the request; a SegmentWriter (the connection's)
+ * keeps large ones by reference instead of copying them into the request buffer.
+ */
+function produce(): ApiDef<ApiRequestMap[0], ApiResponseMap[0]> {
+  const plain = def(0, 3, 11);
+  return {
+    ...plain,
+    encode(w, m, version) {
+      if (w instanceof SegmentWriter) w.referencing(() => plain.encode(w, m, version));
+      else plain.encode(w, m, version);
+    },
+  };
+}
+
 export const Apis = {
-  Produce: def(0, 3, 11),
+  Produce: produce(),
   Fetch: def(1, 4, 12),
   ListOffsets: def(2, 1, 7),
   Metadata: def(3, 1, 12),

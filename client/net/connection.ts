@@ -7,9 +7,10 @@
  */
 import type { Socket } from "bun";
 import { Reader } from "../../protocol/codec/reader.ts";
-import { Writer } from "../../protocol/codec/writer.ts";
+import type { Writer } from "../../protocol/codec/writer.ts";
 import { ClientError } from "../errors.ts";
 import { FrameSplitter } from "./frames.ts";
+import { SegmentWriter } from "./segment-writer.ts";
 
 export interface RequestSpec<T> {
   apiKey: number;
@@ -55,7 +56,8 @@ export class BrokerConnection {
   #correlation = 0;
   readonly #inFlight: Pending[] = [];
   readonly #queue: Queued[] = [];
-  readonly #writer = new Writer(64 * 1024);
+  /** Large record batches stay out of it: they are written to the socket from where they are. */
+  readonly #writer = new SegmentWriter(64 * 1024);
   /** Bytes the kernel did not take yet; flushed on drain. */
   #backlog: Uint8Array[] = [];
   readonly #frames: FrameSplitter;
@@ -180,9 +182,9 @@ export class BrokerConnection {
       q.reject(err);
       return;
     }
-    const frame = w.view();
-    new DataView(frame.buffer, frame.byteOffset, 4).setInt32(0, frame.length - 4);
-    this.#write(frame);
+    w.patchInt32(0, w.totalLength - 4);
+    if (w.segmentCount === 0) this.#write(w.view());
+    else for (const piece of w.pieces()) this.#write(piece);
     if (spec.decode === null) {
       q.resolve(undefined);
       return;
@@ -208,6 +210,10 @@ export class BrokerConnection {
     this.#inFlight.push(pending);
   }
 
+  /**
+   * Writes bytes now, or copies what the kernel did not take into the backlog: nothing in the
+   * backlog refers to the request writer or to a batch buffer, which both get reused.
+   */
   #write(frame: Uint8Array): void {
     const socket = this.#socket!;
     if (this.#backlog.length > 0) {

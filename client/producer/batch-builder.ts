@@ -158,7 +158,7 @@ export class BatchBuilder {
   /**
    * The common record, sized and written without the general varint code: no headers,
    * time delta, offset delta, key and value lengths all in [0, SMALL) (or null), so every
-   * varint is one or two bytes (≈ 20 ns less per record than the general path).
+   * varint is one to three bytes (≈ 20 ns less per record than the general path).
    */
   #appendSmall(
     tsDelta: number,
@@ -176,10 +176,14 @@ export class BatchBuilder {
       (keyLen < 0 ? 1 : smallSize(keyLen) + keyLen) +
       (valueLen < 0 ? 1 : smallSize(valueLen) + valueLen) +
       1;
-    const total = sizeOfVarlongNumber(bodySize) + bodySize;
+    // Key and value below SMALL each keep the body below 3·SMALL: four varint bytes at most.
+    const total = (bodySize < SMALL ? smallSize(bodySize) : 4) + bodySize;
     if (this.#pos + total > this.#buf.length) this.#grow(total);
     const buf = this.#buf;
-    let pos = writeVarlongNumber(buf, this.#pos, bodySize);
+    let pos =
+      bodySize < SMALL
+        ? writeSmall(buf, this.#pos, bodySize)
+        : writeVarlongNumber(buf, this.#pos, bodySize);
     buf[pos] = 0; // record attributes: unused
     pos = writeSmall(buf, pos + 1, tsDelta);
     pos = writeSmall(buf, pos, offsetDelta);
@@ -264,11 +268,14 @@ function copyInto(buf: Uint8Array, pos: number, b: Bytes, len: number): number {
   return pos + len;
 }
 
-/** Lengths and deltas below this take a one- or two-byte zigzag varint (2·v < 2^14). */
-const SMALL = 8192;
+/**
+ * Lengths and deltas below this take a zigzag varint of one to three bytes (2·v < 2^21):
+ * a 1 MiB batch of small records has offset deltas past the two-byte range (8192).
+ */
+const SMALL = 1 << 20;
 
 function smallSize(v: number): number {
-  return v < 64 ? 1 : 2;
+  return v < 64 ? 1 : v < 8192 ? 2 : 3;
 }
 
 /** Zigzag varint of 0 ≤ v < SMALL. */
@@ -278,8 +285,13 @@ function writeSmall(buf: Uint8Array, pos: number, v: number): number {
     return pos + 1;
   }
   buf[pos] = ((v << 1) & 0x7f) | 0x80;
-  buf[pos + 1] = v >> 6;
-  return pos + 2;
+  if (v < 8192) {
+    buf[pos + 1] = v >> 6;
+    return pos + 2;
+  }
+  buf[pos + 1] = ((v >> 6) & 0x7f) | 0x80;
+  buf[pos + 2] = v >> 13;
+  return pos + 3;
 }
 
 /** A null key or value: length -1, zigzag 1. */

@@ -16,6 +16,7 @@ import { BufferPool } from "./buffer-pool.ts";
 import { type CompressionName, compressorFor } from "./compression.ts";
 import { isSequenceRejection, restampBatch } from "./idempotence.ts";
 import { partitionForKey, StickyPartitioner, type StickyTopic } from "./partitioner.ts";
+import { TurnClock } from "./turn-clock.ts";
 
 export interface ProducerRecord {
   topic: string;
@@ -101,6 +102,8 @@ export class Producer {
   readonly #ackTimeoutMs: number;
   readonly #deliveryTimeoutMs: number;
   readonly #sticky = new StickyPartitioner();
+  /** Record create times: one clock read serves a few records of the same turn. */
+  readonly #clock = new TurnClock();
   readonly #queues = new Map<string, PartitionQueue>();
   readonly #topics = new Map<string, TopicState>();
   /** The topic of the previous record: producers mostly write one topic in a row. */
@@ -271,7 +274,7 @@ export class Producer {
         if (this.#wouldOverflow(q.open, estimate)) this.#close(q);
       }
     }
-    const now = Date.now();
+    const now = this.#clock.now();
     const open = q.open ?? this.#openBatch(q, estimate, now);
     const builder = open.builder;
     const before = builder.sizeInBytes;

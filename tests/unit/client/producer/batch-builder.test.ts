@@ -89,6 +89,22 @@ describe("BatchBuilder writes Kafka record batch v2", () => {
     expect(ours).toEqual(reference);
   });
 
+  test("three-byte varints (offset deltas past 8191, values and time deltas of 8 KiB–1 MiB) match the reference builder", () => {
+    // A full 1 MiB batch of 100-byte records has ~9,400 records: deltas past the two-byte
+    // varint range still take the short path, with three-byte varints.
+    const b = new BatchBuilder(16, 0);
+    const big = new Uint8Array(70_000).fill(7);
+    const recs = Array.from({ length: 10_000 }, (_, i) => ({
+      key: i % 5000 === 17 ? big.subarray(0, 8192 + i) : null,
+      value: i === 9_999 ? big : i % 4000 === 3 ? big.subarray(0, 8191 + (i % 3)) : enc(`v${i}`),
+      timestamp: 1_000_000 + (i < 9000 ? 0 : i * 97),
+    }));
+    for (const r of recs) b.append(r.timestamp, r.key, r.value);
+    const opts = { producerId: 3, producerEpoch: 0, baseSequence: 0 };
+    const ours = b.finish({ ...opts, transactional: false });
+    expect(ours).toEqual(buildRecordBatch({ records: recs, ...opts }));
+  });
+
   test("multi-byte strings are sized in UTF-8 bytes, not UTF-16 units", () => {
     const b = new BatchBuilder(16, 0);
     b.append(0, "ключ", "値🙂");
