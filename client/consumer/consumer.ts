@@ -23,8 +23,9 @@ import {
 } from "../offsets.ts";
 import { ASSIGNORS, type Assignor } from "./assignors.ts";
 import { FetchSession, type WantedPartition } from "./fetch-session.ts";
-import { type ConsumerRecord, parseFetchedRecords } from "./fetched-records.ts";
+import { appendFetchedRecords, type ConsumerRecord } from "./fetched-records.ts";
 import { GroupMembership } from "./group-membership.ts";
+import { RecordBuffer } from "./record-buffer.ts";
 
 export type { ConsumerRecord };
 
@@ -85,7 +86,8 @@ export class Consumer {
   readonly #partitions = new Map<string, PartitionState>();
   readonly #sessions = new Map<number, FetchSession>();
   #subscription: string[] | null = null;
-  #buffer: ConsumerRecord[] = [];
+  /** Fetched records not yet returned by poll, in runs per partition state. */
+  readonly #buffer = new RecordBuffer<ConsumerRecord, PartitionState>();
   #lastCommitMs = Date.now();
   #lastMetadataCheckMs = Date.now();
   /** Positions as of the last commit, so unchanged offsets are not committed again. */
@@ -151,7 +153,7 @@ export class Consumer {
   assign(partitions: readonly (TopicPartition & { offset?: number })[]): void {
     this.#subscription = null;
     this.#partitions.clear();
-    this.#buffer = [];
+    this.#buffer.clear();
     for (const p of partitions) {
       this.#partitions.set(tpKey(p.topic, p.partition), {
         topic: p.topic,
@@ -174,19 +176,19 @@ export class Consumer {
     const s = this.#state(tp);
     s.position = offset;
     s.consumed = offset;
-    this.#buffer = this.#buffer.filter((r) => r.topic !== tp.topic || r.partition !== tp.partition);
+    this.#buffer.drop((owner) => owner === s);
   }
 
   pause(tps: readonly TopicPartition[]): void {
+    const paused = new Set<PartitionState>();
     for (const tp of tps) {
       const s = this.#state(tp);
       s.paused = true;
       // Buffered records are dropped, so fetching resumes from what the app has seen.
       s.position = s.consumed;
+      paused.add(s);
     }
-    this.#buffer = this.#buffer.filter(
-      (r) => !tps.some((t) => t.topic === r.topic && t.partition === r.partition),
-    );
+    this.#buffer.drop((owner) => paused.has(owner));
   }
 
   resume(tps: readonly TopicPartition[]): void {
@@ -246,10 +248,10 @@ export class Consumer {
         this.#fetchError = null;
         throw err;
       }
-      if (this.#buffer.length > 0) {
+      if (this.#buffer.size > 0) {
         const out = this.#take();
         // Prefetch: the next fetch runs while the application handles these records.
-        if (this.#buffer.length === 0) void this.#startFetch(this.#opts.maxWaitMs);
+        if (this.#buffer.size === 0) void this.#startFetch(this.#opts.maxWaitMs);
         await this.#maybeAutoCommit();
         return out;
       }
@@ -274,22 +276,8 @@ export class Consumer {
   }
 
   #take(): ConsumerRecord[] {
-    let out: ConsumerRecord[];
-    if (this.#buffer.length <= this.#opts.maxPollRecords) {
-      out = this.#buffer;
-      this.#buffer = [];
-    } else {
-      out = this.#buffer.splice(0, this.#opts.maxPollRecords);
-    }
-    // Records of one partition sit together in the buffer: one state lookup per run.
-    let state: PartitionState | undefined;
-    for (const r of out) {
-      if (!state || state.partition !== r.partition || state.topic !== r.topic) {
-        state = this.#partitions.get(tpKey(r.topic, r.partition));
-      }
-      if (state) state.consumed = r.offset + 1;
-    }
-    return out;
+    // Each partition's position moves past the last of its records handed out.
+    return this.#buffer.take(this.#opts.maxPollRecords, advanceConsumed);
   }
 
   /** Commits `offsets`, or the current positions of every assigned partition. */
@@ -344,7 +332,7 @@ export class Consumer {
       this.#onRevoke?.(owned);
     }
     this.#partitions.clear();
-    this.#buffer = [];
+    this.#buffer.clear();
     const assigned = await membership.join(this.#subscription ?? [], deadlineMs);
     for (const [topic, partitions] of assigned) {
       for (const partition of partitions) {
@@ -543,15 +531,9 @@ export class Consumer {
                   firstOffset: Number(a.firstOffset),
                 }))
               : null;
-          const parsed = parseFetchedRecords(
-            t.topic,
-            p.partitionIndex,
-            p.records,
-            fetchOffset,
-            aborted,
+          s.position = this.#buffer.append(s, (out) =>
+            appendFetchedRecords(out, t.topic, p.partitionIndex, p.records, fetchOffset, aborted),
           );
-          for (const r of parsed.records) this.#buffer.push(r);
-          s.position = parsed.nextOffset;
         }
       }
       if (resets.length > 0) await this.#resetPositions(resets);
@@ -578,6 +560,10 @@ export class Consumer {
       await this.#cluster.closeLanes(this.#lane);
     }
   }
+}
+
+function advanceConsumed(state: PartitionState, last: ConsumerRecord): void {
+  state.consumed = last.offset + 1;
 }
 
 function groupTopics<T extends { topic: string }>(items: readonly T[]): [string, T[]][] {

@@ -6,7 +6,12 @@
  */
 
 import { openRecordBatch } from "../../protocol/records/batch.ts";
-import { LOG_OVERHEAD, RecordBatchHeader } from "../../protocol/records/batch-header.ts";
+import {
+  LOG_OVERHEAD,
+  RecordBatchHeader,
+  TimestampType,
+} from "../../protocol/records/batch-header.ts";
+import { decodeHeaders, RecordColumns, scanRecords } from "../../protocol/records/record.ts";
 import { ClientError } from "../errors.ts";
 
 export interface ConsumerRecord {
@@ -31,6 +36,9 @@ export interface ParsedRecords {
   nextOffset: number;
 }
 
+/** Reused by every call: filled by scanRecords one batch at a time. */
+const columns = new RecordColumns();
+
 export function parseFetchedRecords(
   topic: string,
   partition: number,
@@ -39,10 +47,28 @@ export function parseFetchedRecords(
   aborted: readonly AbortedTransaction[] | null,
 ): ParsedRecords {
   const records: ConsumerRecord[] = [];
+  const nextOffset = appendFetchedRecords(records, topic, partition, data, fetchOffset, aborted);
+  return { records, nextOffset };
+}
+
+/**
+ * parseFetchedRecords appending to `out` (the consumer's buffer), so each record is pushed
+ * once; returns the offset to fetch next. Per record this allocates the record, its value
+ * (and key) view into `data` and its headers array, nothing else.
+ */
+export function appendFetchedRecords(
+  out: ConsumerRecord[],
+  topic: string,
+  partition: number,
+  data: Uint8Array | null,
+  fetchOffset: number,
+  aborted: readonly AbortedTransaction[] | null,
+): number {
   let nextOffset = fetchOffset;
-  if (!data) return { records, nextOffset };
+  if (!data) return nextOffset;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const abortedByStart = aborted ? [...aborted].sort((a, b) => a.firstOffset - b.firstOffset) : [];
+  const abortedByStart =
+    aborted && aborted.length > 0 ? [...aborted].sort((a, b) => a.firstOffset - b.firstOffset) : [];
   const activeAborts = new Set<number>();
   let pos = 0;
   while (pos + LOG_OVERHEAD <= data.length) {
@@ -67,21 +93,36 @@ export function parseFetchedRecords(
       batchEnd > fetchOffset
     ) {
       const { cursor } = openRecordBatch(data, pos);
-      while (cursor.next()) {
-        if (cursor.offset < fetchOffset) continue;
-        records.push({
+      // The cursor's section: `data` itself, or the decompressed records of this batch.
+      const section = cursor.section;
+      scanRecords(section, header.recordCount, columns);
+      const baseOffset = header.baseOffset;
+      const baseTimestamp = header.baseTimestamp;
+      const logAppendTime = header.timestampType === TimestampType.logAppendTime;
+      const maxTimestamp = header.maxTimestamp;
+      const { offsetDelta, timestampDelta, keyOffset, keyLength, valueOffset, valueLength } =
+        columns;
+      for (let i = 0; i < columns.count; i++) {
+        const offset = baseOffset + offsetDelta[i]!;
+        if (offset < fetchOffset) continue;
+        const kl = keyLength[i]!;
+        const ko = keyOffset[i]!;
+        const vl = valueLength[i]!;
+        const vo = valueOffset[i]!;
+        const hc = columns.headerCount[i]!;
+        out.push({
           topic,
           partition,
-          offset: cursor.offset,
-          timestamp: cursor.timestamp,
-          key: cursor.key,
-          value: cursor.value,
-          headers: cursor.headerCount > 0 ? cursor.headers() : [],
+          offset,
+          timestamp: logAppendTime ? maxTimestamp : baseTimestamp + timestampDelta[i]!,
+          key: kl < 0 ? null : section.subarray(ko, ko + kl),
+          value: vl < 0 ? null : section.subarray(vo, vo + vl),
+          headers: hc > 0 ? decodeHeaders(section, columns.headersOffset[i]!, hc) : [],
         });
       }
     }
     if (batchEnd > nextOffset) nextOffset = batchEnd;
     pos += size;
   }
-  return { records, nextOffset };
+  return nextOffset;
 }

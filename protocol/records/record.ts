@@ -146,6 +146,194 @@ export function writeRecord(
   return p;
 }
 
+/** Position after the value varintIn or varlongIn returned last (a shared out-parameter). */
+let varintEnd = 0;
+
+/**
+ * Reads the zigzag varint at `p`, which must end at or before `end`, and sets varintEnd.
+ * One and two bytes (the lengths, deltas and counts of typical records) are read inline;
+ * longer, truncated or malformed ones go through readVarint and throw as it would.
+ */
+function varintIn(buf: Uint8Array, p: number, end: number): number {
+  if (p < end) {
+    const b0 = buf[p]!;
+    if (b0 < 0x80) {
+      varintEnd = p + 1;
+      return (b0 >>> 1) ^ -(b0 & 1);
+    }
+    if (p + 1 < end) {
+      const b1 = buf[p + 1]!;
+      if (b1 < 0x80) {
+        const u = (b0 & 0x7f) | (b1 << 7);
+        varintEnd = p + 2;
+        return (u >>> 1) ^ -(u & 1);
+      }
+    }
+  }
+  if (p >= end) throw new RecordsError("bad_record", "record field runs past the record");
+  const r = readVarint(buf, p);
+  if (r.next > end) throw new RecordsError("bad_record", "record field runs past the record");
+  varintEnd = r.next;
+  return r.value;
+}
+
+/** readVarlongNumber with the one- and two-byte cases inline; sets varintEnd. */
+function varlongIn(buf: Uint8Array, p: number, end: number): number {
+  if (p + 1 < end) {
+    const b0 = buf[p]!;
+    if (b0 < 0x80) {
+      varintEnd = p + 1;
+      return (b0 >>> 1) ^ -(b0 & 1);
+    }
+    const b1 = buf[p + 1]!;
+    if (b1 < 0x80) {
+      const u = (b0 & 0x7f) | (b1 << 7);
+      varintEnd = p + 2;
+      return (u >>> 1) ^ -(u & 1);
+    }
+  }
+  const t = readVarlongNumber(buf, p, end);
+  varintEnd = t.next;
+  return t.value;
+}
+
+/**
+ * Where each record of a batch sits in its records section, column by column (filled by
+ * scanRecords; reused across batches, so reading a batch allocates nothing per record).
+ * Lengths are -1 for null keys and values; absolute offset = baseOffset + offsetDelta.
+ */
+export class RecordColumns {
+  /** Records described (rows 0..count-1 are valid). */
+  count = 0;
+  offsetDelta = new Int32Array(0);
+  timestampDelta = new Float64Array(0);
+  keyOffset = new Int32Array(0);
+  keyLength = new Int32Array(0);
+  valueOffset = new Int32Array(0);
+  valueLength = new Int32Array(0);
+  headerCount = new Int32Array(0);
+  headersOffset = new Int32Array(0);
+
+  /** Makes room for row `n` (grown as records are read, never from an untrusted count). */
+  grow(n: number): void {
+    const size = Math.max(n + 1, this.offsetDelta.length * 2, 256);
+    const widen = <A extends Int32Array | Float64Array>(a: A, make: (n: number) => A): A => {
+      const b = make(size);
+      b.set(a);
+      return b;
+    };
+    const i32 = (k: number) => new Int32Array(k);
+    this.offsetDelta = widen(this.offsetDelta, i32);
+    this.timestampDelta = widen(this.timestampDelta, (k) => new Float64Array(k));
+    this.keyOffset = widen(this.keyOffset, i32);
+    this.keyLength = widen(this.keyLength, i32);
+    this.valueOffset = widen(this.valueOffset, i32);
+    this.valueLength = widen(this.valueLength, i32);
+    this.headerCount = widen(this.headerCount, i32);
+    this.headersOffset = widen(this.headersOffset, i32);
+  }
+}
+
+/**
+ * Reads all `count` records of a records section into `columns`, validating exactly as
+ * RecordCursor does (same RecordsError reasons and messages, for the first bad record).
+ * For decoders that visit every record: one call per batch instead of one per record,
+ * and the per-record work stays in local variables.
+ */
+export function scanRecords(section: Uint8Array, count: number, columns: RecordColumns): void {
+  const sectionEnd = section.length;
+  let p = 0;
+  let index = 0;
+  columns.count = 0;
+  for (; index < count; index++) {
+    if (p >= sectionEnd) {
+      throw new RecordsError("bad_record", `record ${index} of ${count} is missing`);
+    }
+    const length = varintIn(section, p, sectionEnd);
+    p = varintEnd;
+    const end = p + length;
+    if (length < 6 || end > sectionEnd) {
+      throw new RecordsError("bad_record", `record ${index} length ${length} out of bounds`);
+    }
+    p++; // attributes: unused since KIP-98
+    const timestampDelta = varlongIn(section, p, end);
+    const offsetDelta = varintIn(section, varintEnd, end);
+    const keyLength = varintIn(section, varintEnd, end);
+    p = varintEnd;
+    if (keyLength < -1 || p + keyLength > end) {
+      throw new RecordsError("bad_record", `field length ${keyLength} out of bounds`);
+    }
+    const keyOffset = p;
+    if (keyLength > 0) p += keyLength;
+    const valueLength = varintIn(section, p, end);
+    p = varintEnd;
+    if (valueLength < -1 || p + valueLength > end) {
+      throw new RecordsError("bad_record", `field length ${valueLength} out of bounds`);
+    }
+    const valueOffset = p;
+    if (valueLength > 0) p += valueLength;
+    const headerCount = varintIn(section, p, end);
+    p = varintEnd;
+    if (headerCount < 0 || headerCount * 2 > end - p) {
+      throw new RecordsError("bad_record", `header count ${headerCount} out of bounds`);
+    }
+    const headersOffset = p;
+    for (let h = 0; h < headerCount; h++) {
+      const kl = varintIn(section, p, end);
+      if (kl < 0) throw new RecordsError("bad_record", "null header key");
+      p = skipField(varintEnd, end, kl);
+      const vl = varintIn(section, p, end);
+      p = skipField(varintEnd, end, vl);
+    }
+    if (p !== end) throw new RecordsError("bad_record", `record ${index} has trailing bytes`);
+    if (index >= columns.offsetDelta.length) columns.grow(index);
+    columns.offsetDelta[index] = offsetDelta;
+    columns.timestampDelta[index] = timestampDelta;
+    columns.keyOffset[index] = keyOffset;
+    columns.keyLength[index] = keyLength;
+    columns.valueOffset[index] = valueOffset;
+    columns.valueLength[index] = valueLength;
+    columns.headerCount[index] = headerCount;
+    columns.headersOffset[index] = headersOffset;
+    columns.count = index + 1;
+  }
+  if (p !== sectionEnd) {
+    throw new RecordsError("bad_record", `${sectionEnd - p} bytes after the last record`);
+  }
+}
+
+/** Skips a nullable byte field of `length` (-1 = null) starting at `p`; returns its end. */
+function skipField(p: number, end: number, length: number): number {
+  if (length < -1 || p + length > end) {
+    throw new RecordsError("bad_record", `field length ${length} out of bounds`);
+  }
+  return length < 0 ? p : p + length;
+}
+
+/**
+ * Decodes `count` headers starting at `buf[offset]` of a record that scanRecords (or
+ * RecordCursor) already validated. Allocates: call only for records that have headers.
+ */
+export function decodeHeaders(buf: Uint8Array, offset: number, count: number): RecordHeader[] {
+  const out: RecordHeader[] = [];
+  let p = offset;
+  for (let h = 0; h < count; h++) {
+    let r = readVarint(buf, p);
+    const kl = r.value;
+    const key = decodeKey(buf, r.next, kl);
+    r = readVarint(buf, r.next + kl);
+    const vl = r.value;
+    const value = vl < 0 ? null : buf.subarray(r.next, r.next + vl);
+    p = r.next + Math.max(vl, 0);
+    out.push({ key, value });
+  }
+  headersEnd = p;
+  return out;
+}
+
+/** Where the headers decodeHeaders read last end. */
+let headersEnd = 0;
+
 /**
  * Reads the records of one batch from its (decompressed) records section, in place.
  * `next()` advances and returns false after `count` records; the fields describe the
@@ -177,6 +365,8 @@ export class RecordCursor {
   headerCount = 0;
   private headersOffset = 0;
   private recordEnd = 0;
+  /** Position after the varint `varint` read last. */
+  private at = 0;
 
   constructor(
     section: Uint8Array,
@@ -196,7 +386,13 @@ export class RecordCursor {
     this.fixedTimestamp = options.logAppendTime ?? null;
   }
 
-  /** Advances to the next record; false once all `count` records were read. */
+  /**
+   * Advances to the next record; false once all `count` records were read.
+   *
+   * Hot on every decode path: one- and two-byte varints (lengths, deltas and counts of
+   * typical records) are read inline; anything longer, truncated or malformed goes through
+   * `varint`/readVarlongNumber, which throw exactly as a full read would.
+   */
   next(): boolean {
     if (this.index >= this.count) {
       if (this.index === this.count && this.pos !== this.end) {
@@ -206,45 +402,50 @@ export class RecordCursor {
       return false;
     }
     const buf = this.buf;
-    if (this.pos >= this.end) {
+    let p = this.pos;
+    if (p >= this.end) {
       throw new RecordsError("bad_record", `record ${this.index} of ${this.count} is missing`);
     }
-    let r = readVarint(buf, this.pos);
-    const length = r.value;
-    let p = r.next;
+    // The length prefix is bounded by the section, not by a record.
+    const length = this.varint(p, this.end);
+    p = this.at;
     const end = p + length;
     if (length < 6 || end > this.end) {
       throw new RecordsError("bad_record", `record ${this.index} length ${length} out of bounds`);
     }
     this.attributes = buf[p++]!;
-    const t = readVarlongNumber(buf, p, end);
-    this.timestampDelta = t.value;
-    p = t.next;
-    r = this.varint(p, end);
-    this.offsetDelta = r.value;
-    p = r.next;
-    r = this.varint(p, end);
-    this.keyLength = r.value;
-    p = this.field(r.next, end, r.value);
-    this.keyOffset = p - Math.max(this.keyLength, 0);
-    r = this.varint(p, end);
-    this.valueLength = r.value;
-    p = this.field(r.next, end, r.value);
-    this.valueOffset = p - Math.max(this.valueLength, 0);
-    r = this.varint(p, end);
-    this.headerCount = r.value;
-    if (r.value < 0 || r.value * 2 > end - r.next) {
-      throw new RecordsError("bad_record", `header count ${r.value} out of bounds`);
+    this.timestampDelta = varlongIn(buf, p, end);
+    this.offsetDelta = this.varint(varintEnd, end);
+    const keyLength = this.varint(this.at, end);
+    p = this.at;
+    if (keyLength < -1 || p + keyLength > end) {
+      throw new RecordsError("bad_record", `field length ${keyLength} out of bounds`);
     }
-    this.headersOffset = r.next;
+    this.keyLength = keyLength;
+    this.keyOffset = p;
+    if (keyLength > 0) p += keyLength;
+    const valueLength = this.varint(p, end);
+    p = this.at;
+    if (valueLength < -1 || p + valueLength > end) {
+      throw new RecordsError("bad_record", `field length ${valueLength} out of bounds`);
+    }
+    this.valueLength = valueLength;
+    this.valueOffset = p;
+    if (valueLength > 0) p += valueLength;
+    const headerCount = this.varint(p, end);
+    p = this.at;
+    this.headerCount = headerCount;
+    if (headerCount < 0 || headerCount * 2 > end - p) {
+      throw new RecordsError("bad_record", `header count ${headerCount} out of bounds`);
+    }
+    this.headersOffset = p;
     this.recordEnd = end;
-    p = r.next;
-    for (let h = 0; h < this.headerCount; h++) {
-      r = this.varint(p, end);
-      if (r.value < 0) throw new RecordsError("bad_record", "null header key");
-      p = this.field(r.next, end, r.value);
-      r = this.varint(p, end);
-      p = this.field(r.next, end, r.value);
+    for (let h = 0; h < headerCount; h++) {
+      const kl = this.varint(p, end);
+      if (kl < 0) throw new RecordsError("bad_record", "null header key");
+      p = this.field(this.at, end, kl);
+      const vl = this.varint(p, end);
+      p = this.field(this.at, end, vl);
     }
     if (p !== end) throw new RecordsError("bad_record", `record ${this.index} has trailing bytes`);
     this.offset = this.baseOffset + this.offsetDelta;
@@ -252,6 +453,11 @@ export class RecordCursor {
     this.pos = end;
     this.index++;
     return true;
+  }
+
+  /** The records section being read: keyOffset and valueOffset index into it. */
+  get section(): Uint8Array {
+    return this.buf;
   }
 
   /** Key bytes as a view into the section (no copy), or null. */
@@ -270,20 +476,8 @@ export class RecordCursor {
 
   /** Decodes the current record's headers (allocates; call only when needed). */
   headers(): RecordHeader[] {
-    const out: RecordHeader[] = [];
-    const buf = this.buf;
-    let p = this.headersOffset;
-    for (let h = 0; h < this.headerCount; h++) {
-      let r = readVarint(buf, p);
-      const kl = r.value;
-      const key = decodeKey(buf, r.next, kl);
-      r = readVarint(buf, r.next + kl);
-      const vl = r.value;
-      const value = vl < 0 ? null : buf.subarray(r.next, r.next + vl);
-      p = r.next + Math.max(vl, 0);
-      out.push({ key, value });
-    }
-    if (p !== this.recordEnd) throw new Error("header walk disagrees with validation");
+    const out = decodeHeaders(this.buf, this.headersOffset, this.headerCount);
+    if (headersEnd !== this.recordEnd) throw new Error("header walk disagrees with validation");
     return out;
   }
 
@@ -298,11 +492,15 @@ export class RecordCursor {
     };
   }
 
-  private varint(p: number, end: number): { value: number; next: number } {
-    if (p >= end) throw new RecordsError("bad_record", "record field runs past the record");
-    const r = readVarint(this.buf, p);
-    if (r.next > end) throw new RecordsError("bad_record", "record field runs past the record");
-    return r;
+  /**
+   * Reads the zigzag varint at `p`, which must end at or before `end`; returns its value
+   * and leaves the position after it in `at`. One and two bytes inline, the rest via
+   * readVarint.
+   */
+  private varint(p: number, end: number): number {
+    const value = varintIn(this.buf, p, end);
+    this.at = varintEnd;
+    return value;
   }
 
   /** Skips a nullable byte field of `length` (-1 = null) starting at `p`. */

@@ -1,8 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { parseFetchedRecords } from "../../../../client/consumer/fetched-records.ts";
-import { buildRecordBatch } from "../../../../protocol/records/batch.ts";
+import fc from "fast-check";
+import {
+  appendFetchedRecords,
+  type ConsumerRecord,
+  parseFetchedRecords,
+} from "../../../../client/consumer/fetched-records.ts";
+import { buildRecordBatch, decodeRecordBatch } from "../../../../protocol/records/batch.ts";
 import { setBaseOffset } from "../../../../protocol/records/batch-header.ts";
 import { buildControlBatch } from "../../../../protocol/records/control.ts";
+import { batchOptionsArb } from "../../protocol/records/arbitraries.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array | null) => (b === null ? null : new TextDecoder().decode(b));
@@ -102,5 +108,79 @@ describe("records from a fetch response", () => {
       records: [],
       nextOffset: 7,
     });
+  });
+
+  test("keys, null keys and values, headers and compressed batches decode as the batch decoder does", () => {
+    // The reference: protocol/records' own whole-batch decoder (RecordCursor underneath).
+    fc.assert(
+      fc.property(
+        fc.array(batchOptionsArb, { minLength: 1, maxLength: 3 }),
+        fc.nat(),
+        (opts, skip) => {
+          let base = 0;
+          const batches = opts.map((o) => {
+            const b = buildRecordBatch({ ...o, transactional: false, baseOffset: base });
+            base += o.records.length;
+            return b;
+          });
+          const data = concat(...batches);
+          const fetchOffset = skip % (base + 1);
+          const expected = batches.flatMap((b) =>
+            decodeRecordBatch(b)
+              .records.filter((r) => r.offset >= fetchOffset)
+              .map((r) => ({ topic: "t", partition: 3, ...r })),
+          );
+          const { records, nextOffset } = parseFetchedRecords("t", 3, data, fetchOffset, null);
+          expect(records).toEqual(expected);
+          expect(nextOffset).toBe(base);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  test("LogAppendTime batches stamp every record with the batch's time", () => {
+    const b = buildRecordBatch({
+      timestampType: 1,
+      records: [
+        { value: enc("a"), timestamp: 5 },
+        { value: enc("b"), timestamp: 9 },
+      ],
+    });
+    const { records } = parseFetchedRecords("t", 0, b, 0, null);
+    expect(records.map((r) => r.timestamp)).toEqual([9, 9]);
+  });
+
+  test("every record gets its own headers list, which the application may extend", () => {
+    const b = buildRecordBatch({
+      records: [
+        { value: enc("a"), timestamp: 1 },
+        { value: enc("b"), timestamp: 1 },
+        { value: enc("c"), timestamp: 1, headers: [{ key: "h", value: enc("1") }] },
+      ],
+    });
+    const [a, bb, c] = parseFetchedRecords("t", 0, b, 0, null).records;
+    expect(a!.headers).toEqual([]);
+    a!.headers.push({ key: "x", value: null });
+    expect(bb!.headers).toEqual([]);
+    expect(c!.headers.map((h) => [h.key, dec(h.value)])).toEqual([["h", "1"]]);
+    c!.headers.push({ key: "mine", value: null });
+    expect(c!.headers.length).toBe(2);
+  });
+
+  test("values are views into the fetched bytes, not copies", () => {
+    const data = batch(0, ["abc"]);
+    const [r] = parseFetchedRecords("t", 0, data, 0, null).records;
+    expect(r!.value!.buffer).toBe(data.buffer);
+  });
+
+  test("a batch whose CRC does not match throws instead of yielding records", () => {
+    const good = batch(0, ["a", "b"]);
+    const bad = batch(2, ["c"]);
+    bad[bad.length - 1]! ^= 0xff;
+    expect(() => parseFetchedRecords("t", 0, concat(good, bad), 0, null)).toThrow("crc");
+    const out: ConsumerRecord[] = [];
+    expect(appendFetchedRecords(out, "t", 0, good, 1, null)).toBe(2);
+    expect(out.map((r) => r.offset)).toEqual([1]);
   });
 });
