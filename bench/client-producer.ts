@@ -23,18 +23,12 @@ import { BatchBuilder } from "../client/producer/batch-builder.ts";
 import { buildRecordBatch } from "../protocol/records/batch.ts";
 import { removeDir, startBrokerProcess } from "../tests/helpers/broker-process.ts";
 import { runInProcess } from "./producer-in-process.ts";
+import { takeFlag } from "./script-args.ts";
 
 if (process.argv[2] === "in-process") {
   const args = process.argv.slice(3);
-  const flag = (name: string) => {
-    const i = args.indexOf(name);
-    if (i < 0) return undefined;
-    const v = args[i + 1];
-    args.splice(i, 2);
-    return v;
-  };
-  const reference = flag("--reference");
-  const rounds = flag("--rounds");
+  const reference = takeFlag(args, "--reference");
+  const rounds = takeFlag(args, "--rounds");
   await runInProcess({
     records: Number(args[0] ?? 3_000_000),
     recordSize: Number(args[1] ?? 100),

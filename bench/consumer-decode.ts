@@ -13,6 +13,7 @@
 import type { Cluster } from "../client/cluster.ts";
 import type { Consumer, ConsumerOptions } from "../client/consumer/consumer.ts";
 import { buildRecordBatch } from "../protocol/records/batch.ts";
+import { takeFlag } from "./script-args.ts";
 import { payload } from "./workload.ts";
 
 const TOPIC = "bench";
@@ -165,15 +166,8 @@ async function round(
 }
 
 const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  args.splice(i, 2);
-  return v;
-};
-const reference = flag("--reference");
-const rounds = Number(flag("--rounds") ?? 5);
+const reference = takeFlag(args, "--reference");
+const rounds = Number(takeFlag(args, "--rounds") ?? 5);
 const records = Number(args[0] ?? 4_000_000);
 const recordSize = Number(args[1] ?? 100);
 const perBatch = Number(args[2] ?? 2000);

@@ -26,14 +26,11 @@ import { FileEngine } from "../storage/file/file-engine.ts";
 import { KAFKA_LOG_DEFAULTS } from "../storage/log-config.ts";
 import { nodeFileSystem } from "../storage/runtime/node-fs.ts";
 import { systemClock } from "../storage/runtime/system.ts";
+import { takeFlag } from "./script-args.ts";
 
 const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const root = flag("--dir") ?? tmpdir();
-const rounds = Number(flag("--rounds") ?? 2);
+const root = takeFlag(args, "--dir") ?? tmpdir();
+const rounds = Number(takeFlag(args, "--rounds") ?? 2);
 
 const WRITES = 1500;
 const WRITE_BYTES = 20 * 1024;

@@ -234,72 +234,101 @@ export class RecordColumns {
   }
 }
 
+/** The fields of the record readRecordAt validated last (a shared out-parameter). */
+const rec = {
+  attributes: 0,
+  timestampDelta: 0,
+  offsetDelta: 0,
+  keyOffset: 0,
+  keyLength: -1,
+  valueOffset: 0,
+  valueLength: -1,
+  headerCount: 0,
+  headersOffset: 0,
+};
+
+/**
+ * Validates record `index` of `count` starting at `section[p]`, leaves its fields in
+ * `rec` and returns where it ends. The one reading of the record format that
+ * RecordCursor and scanRecords share: one- and two-byte varints (lengths, deltas and
+ * counts of typical records) are read inline, anything longer, truncated or malformed
+ * goes through readVarint/readVarlongNumber, which throw as a full read would.
+ */
+function readRecordAt(section: Uint8Array, p: number, index: number, count: number): number {
+  const sectionEnd = section.length;
+  if (p >= sectionEnd) {
+    throw new RecordsError("bad_record", `record ${index} of ${count} is missing`);
+  }
+  // The length prefix is bounded by the section, not by a record.
+  const length = varintIn(section, p, sectionEnd);
+  p = varintEnd;
+  const end = p + length;
+  if (length < 6 || end > sectionEnd) {
+    throw new RecordsError("bad_record", `record ${index} length ${length} out of bounds`);
+  }
+  rec.attributes = section[p++]!;
+  rec.timestampDelta = varlongIn(section, p, end);
+  rec.offsetDelta = varintIn(section, varintEnd, end);
+  const keyLength = varintIn(section, varintEnd, end);
+  p = varintEnd;
+  if (keyLength < -1 || p + keyLength > end) {
+    throw new RecordsError("bad_record", `field length ${keyLength} out of bounds`);
+  }
+  rec.keyLength = keyLength;
+  rec.keyOffset = p;
+  if (keyLength > 0) p += keyLength;
+  const valueLength = varintIn(section, p, end);
+  p = varintEnd;
+  if (valueLength < -1 || p + valueLength > end) {
+    throw new RecordsError("bad_record", `field length ${valueLength} out of bounds`);
+  }
+  rec.valueLength = valueLength;
+  rec.valueOffset = p;
+  if (valueLength > 0) p += valueLength;
+  const headerCount = varintIn(section, p, end);
+  p = varintEnd;
+  if (headerCount < 0 || headerCount * 2 > end - p) {
+    throw new RecordsError("bad_record", `header count ${headerCount} out of bounds`);
+  }
+  rec.headerCount = headerCount;
+  rec.headersOffset = p;
+  for (let h = 0; h < headerCount; h++) {
+    const kl = varintIn(section, p, end);
+    if (kl < 0) throw new RecordsError("bad_record", "null header key");
+    p = skipField(varintEnd, end, kl);
+    const vl = varintIn(section, p, end);
+    p = skipField(varintEnd, end, vl);
+  }
+  if (p !== end) throw new RecordsError("bad_record", `record ${index} has trailing bytes`);
+  return end;
+}
+
+function trailingBytes(section: Uint8Array, p: number): RecordsError {
+  return new RecordsError("bad_record", `${section.length - p} bytes after the last record`);
+}
+
 /**
  * Reads all `count` records of a records section into `columns`, validating exactly as
  * RecordCursor does (same RecordsError reasons and messages, for the first bad record).
- * For decoders that visit every record: one call per batch instead of one per record,
- * and the per-record work stays in local variables.
+ * For decoders that visit every record: one call per batch instead of one per record.
  */
 export function scanRecords(section: Uint8Array, count: number, columns: RecordColumns): void {
-  const sectionEnd = section.length;
   let p = 0;
-  let index = 0;
   columns.count = 0;
-  for (; index < count; index++) {
-    if (p >= sectionEnd) {
-      throw new RecordsError("bad_record", `record ${index} of ${count} is missing`);
-    }
-    const length = varintIn(section, p, sectionEnd);
-    p = varintEnd;
-    const end = p + length;
-    if (length < 6 || end > sectionEnd) {
-      throw new RecordsError("bad_record", `record ${index} length ${length} out of bounds`);
-    }
-    p++; // attributes: unused since KIP-98
-    const timestampDelta = varlongIn(section, p, end);
-    const offsetDelta = varintIn(section, varintEnd, end);
-    const keyLength = varintIn(section, varintEnd, end);
-    p = varintEnd;
-    if (keyLength < -1 || p + keyLength > end) {
-      throw new RecordsError("bad_record", `field length ${keyLength} out of bounds`);
-    }
-    const keyOffset = p;
-    if (keyLength > 0) p += keyLength;
-    const valueLength = varintIn(section, p, end);
-    p = varintEnd;
-    if (valueLength < -1 || p + valueLength > end) {
-      throw new RecordsError("bad_record", `field length ${valueLength} out of bounds`);
-    }
-    const valueOffset = p;
-    if (valueLength > 0) p += valueLength;
-    const headerCount = varintIn(section, p, end);
-    p = varintEnd;
-    if (headerCount < 0 || headerCount * 2 > end - p) {
-      throw new RecordsError("bad_record", `header count ${headerCount} out of bounds`);
-    }
-    const headersOffset = p;
-    for (let h = 0; h < headerCount; h++) {
-      const kl = varintIn(section, p, end);
-      if (kl < 0) throw new RecordsError("bad_record", "null header key");
-      p = skipField(varintEnd, end, kl);
-      const vl = varintIn(section, p, end);
-      p = skipField(varintEnd, end, vl);
-    }
-    if (p !== end) throw new RecordsError("bad_record", `record ${index} has trailing bytes`);
+  for (let index = 0; index < count; index++) {
+    p = readRecordAt(section, p, index, count);
     if (index >= columns.offsetDelta.length) columns.grow(index);
-    columns.offsetDelta[index] = offsetDelta;
-    columns.timestampDelta[index] = timestampDelta;
-    columns.keyOffset[index] = keyOffset;
-    columns.keyLength[index] = keyLength;
-    columns.valueOffset[index] = valueOffset;
-    columns.valueLength[index] = valueLength;
-    columns.headerCount[index] = headerCount;
-    columns.headersOffset[index] = headersOffset;
+    columns.offsetDelta[index] = rec.offsetDelta;
+    columns.timestampDelta[index] = rec.timestampDelta;
+    columns.keyOffset[index] = rec.keyOffset;
+    columns.keyLength[index] = rec.keyLength;
+    columns.valueOffset[index] = rec.valueOffset;
+    columns.valueLength[index] = rec.valueLength;
+    columns.headerCount[index] = rec.headerCount;
+    columns.headersOffset[index] = rec.headersOffset;
     columns.count = index + 1;
   }
-  if (p !== sectionEnd) {
-    throw new RecordsError("bad_record", `${sectionEnd - p} bytes after the last record`);
-  }
+  if (p !== section.length) throw trailingBytes(section, p);
 }
 
 /** Skips a nullable byte field of `length` (-1 = null) starting at `p`; returns its end. */
@@ -365,8 +394,6 @@ export class RecordCursor {
   headerCount = 0;
   private headersOffset = 0;
   private recordEnd = 0;
-  /** Position after the varint `varint` read last. */
-  private at = 0;
 
   constructor(
     section: Uint8Array,
@@ -386,68 +413,26 @@ export class RecordCursor {
     this.fixedTimestamp = options.logAppendTime ?? null;
   }
 
-  /**
-   * Advances to the next record; false once all `count` records were read.
-   *
-   * Hot on every decode path: one- and two-byte varints (lengths, deltas and counts of
-   * typical records) are read inline; anything longer, truncated or malformed goes through
-   * `varint`/readVarlongNumber, which throw exactly as a full read would.
-   */
+  /** Advances to the next record; false once all `count` records were read. */
   next(): boolean {
     if (this.index >= this.count) {
       if (this.index === this.count && this.pos !== this.end) {
         this.index++;
-        throw new RecordsError("bad_record", `${this.end - this.pos} bytes after the last record`);
+        throw trailingBytes(this.buf, this.pos);
       }
       return false;
     }
-    const buf = this.buf;
-    let p = this.pos;
-    if (p >= this.end) {
-      throw new RecordsError("bad_record", `record ${this.index} of ${this.count} is missing`);
-    }
-    // The length prefix is bounded by the section, not by a record.
-    const length = this.varint(p, this.end);
-    p = this.at;
-    const end = p + length;
-    if (length < 6 || end > this.end) {
-      throw new RecordsError("bad_record", `record ${this.index} length ${length} out of bounds`);
-    }
-    this.attributes = buf[p++]!;
-    this.timestampDelta = varlongIn(buf, p, end);
-    this.offsetDelta = this.varint(varintEnd, end);
-    const keyLength = this.varint(this.at, end);
-    p = this.at;
-    if (keyLength < -1 || p + keyLength > end) {
-      throw new RecordsError("bad_record", `field length ${keyLength} out of bounds`);
-    }
-    this.keyLength = keyLength;
-    this.keyOffset = p;
-    if (keyLength > 0) p += keyLength;
-    const valueLength = this.varint(p, end);
-    p = this.at;
-    if (valueLength < -1 || p + valueLength > end) {
-      throw new RecordsError("bad_record", `field length ${valueLength} out of bounds`);
-    }
-    this.valueLength = valueLength;
-    this.valueOffset = p;
-    if (valueLength > 0) p += valueLength;
-    const headerCount = this.varint(p, end);
-    p = this.at;
-    this.headerCount = headerCount;
-    if (headerCount < 0 || headerCount * 2 > end - p) {
-      throw new RecordsError("bad_record", `header count ${headerCount} out of bounds`);
-    }
-    this.headersOffset = p;
+    const end = readRecordAt(this.buf, this.pos, this.index, this.count);
+    this.attributes = rec.attributes;
+    this.timestampDelta = rec.timestampDelta;
+    this.offsetDelta = rec.offsetDelta;
+    this.keyOffset = rec.keyOffset;
+    this.keyLength = rec.keyLength;
+    this.valueOffset = rec.valueOffset;
+    this.valueLength = rec.valueLength;
+    this.headerCount = rec.headerCount;
+    this.headersOffset = rec.headersOffset;
     this.recordEnd = end;
-    for (let h = 0; h < headerCount; h++) {
-      const kl = this.varint(p, end);
-      if (kl < 0) throw new RecordsError("bad_record", "null header key");
-      p = this.field(this.at, end, kl);
-      const vl = this.varint(p, end);
-      p = this.field(this.at, end, vl);
-    }
-    if (p !== end) throw new RecordsError("bad_record", `record ${this.index} has trailing bytes`);
     this.offset = this.baseOffset + this.offsetDelta;
     this.timestamp = this.fixedTimestamp ?? this.baseTimestamp + this.timestampDelta;
     this.pos = end;
@@ -490,24 +475,5 @@ export class RecordCursor {
       value: this.value,
       headers: this.headers(),
     };
-  }
-
-  /**
-   * Reads the zigzag varint at `p`, which must end at or before `end`; returns its value
-   * and leaves the position after it in `at`. One and two bytes inline, the rest via
-   * readVarint.
-   */
-  private varint(p: number, end: number): number {
-    const value = varintIn(this.buf, p, end);
-    this.at = varintEnd;
-    return value;
-  }
-
-  /** Skips a nullable byte field of `length` (-1 = null) starting at `p`. */
-  private field(p: number, end: number, length: number): number {
-    if (length < -1 || p + length > end) {
-      throw new RecordsError("bad_record", `field length ${length} out of bounds`);
-    }
-    return length < 0 ? p : p + length;
   }
 }
