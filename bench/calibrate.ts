@@ -6,7 +6,7 @@
  * - disk: sequential writes of fixed-size chunks to a file in the data dir, with an
  *   fdatasync after each chunk (what a broker pays for acks=all) or only at the end.
  *   A VM disk is not one rate: on this one (Firecracker, ext4 with `discard`) the first
- *   second of such writes runs at 300–700 MB/s and the rest at ≈ 150–180 MB/s, and how
+ *   second of such writes ran at 300–920 MB/s and the rest at ≈ 150–300 MB/s, and how
  *   big the burst is depends on what was written before more than on rest (a file
  *   written 15 s after another, which was kept, got no burst at all; bench/disk-burst.ts).
  *   So a 64 MiB measurement is the burst only: a run that writes for ten seconds is

@@ -5,9 +5,10 @@
  *   A: written onto the blocks an earlier, deleted file freed;
  *   B: written after a rest while A still exists;
  *   C: written after A and B are deleted.
- * On this VM (Firecracker, ext4 with `discard`) the first second ran at 290–650 MB/s and
- * the rest at ≈ 130–190; B's first second was sometimes no faster than its rest (a 15 s
- * rest did not bring the burst back), so the burst is not a plain refilling budget.
+ * On this VM (Firecracker, ext4 with `discard`) the first second ran at 290–920 MB/s and
+ * the rest at ≈ 130–300 (on different days); B's first second was sometimes no faster
+ * than its rest (a 15 s rest did not bring the burst back), so the burst is not a plain
+ * refilling budget.
  *
  *   ./node_modules/.bin/bun bench/disk-burst.ts [dir=/tmp] [MiB per file=1024] [rest seconds=10]
  */
