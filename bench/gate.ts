@@ -143,6 +143,22 @@ export async function runSuite(options: GateOptions): Promise<{
   return { metrics, calibration: calibration! };
 }
 
+/**
+ * Items that run for `--duration` compare only with a baseline of the same duration: a
+ * 1 s produce run is mostly start-up (the client's buffer filling, the first syncs) and
+ * reads far lower than a 5 s one. Returns a note naming them, or null when comparable.
+ */
+export function durationNote(
+  baseline: Baseline | null,
+  durationMs: number,
+  names: readonly string[],
+): string | null {
+  if (!baseline || baseline.durationMs === durationMs) return null;
+  const timed = SUITE.filter((s) => s.options.durationMs !== 0 && names.includes(s.name));
+  if (timed.length === 0) return null;
+  return `note: ${timed.map((s) => s.name).join(", ")} ran for ${durationMs / 1000} s and the baseline's for ${baseline.durationMs / 1000} s: their ratios are not comparable`;
+}
+
 /** Compares ratios; a drop beyond `maxRegression` (0.1 = 10%) is a regression. */
 export function compare(
   baseline: Baseline | null,

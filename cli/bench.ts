@@ -8,6 +8,7 @@ import { Command, Option } from "@commander-js/extra-typings";
 import { calibrate, calibrationLines } from "../bench/calibrate.ts";
 import {
   compare,
+  durationNote,
   type GateRow,
   parseRegression,
   readBaseline,
@@ -200,6 +201,8 @@ function gateCommand() {
       });
       const rows = compare(baseline, metrics, maxRegression);
       const regressions = rows.filter((r) => r.status === "regression");
+      const note = durationNote(baseline, durationMs, Object.keys(metrics));
+      if (note) stderrLine(note);
       if (opts.format === "json") {
         writeJson({ maxRegression, calibration, metrics, rows, passed: regressions.length === 0 });
       } else {

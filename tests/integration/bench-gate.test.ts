@@ -67,6 +67,7 @@ describe("bench gate", () => {
       ...suite,
     ]);
     expect(r.stdout).toMatch(/produce-acks-all\s+vsTcpLoopback\s+.*\s+OK$/m);
+    expect(r.stderr).not.toContain("not comparable");
     expect(r.code).toBe(0);
   }, 120_000);
 
@@ -75,6 +76,7 @@ describe("bench gate", () => {
     const impossible = join(dir, "impossible.json");
     const base = JSON.parse(readFileSync(baseline, "utf8"));
     base.metrics["produce-acks-all"].ratio *= 1000;
+    base.durationMs = 7000;
     writeFileSync(impossible, JSON.stringify(base));
     const r = await runCli([
       "bench",
@@ -87,6 +89,9 @@ describe("bench gate", () => {
       "1",
     ]);
     expect(r.stdout).toContain("REGRESSION");
+    expect(r.stderr).toContain(
+      "note: produce-acks-all ran for 2 s and the baseline's for 7 s: their ratios are not comparable",
+    );
     expect(r.code).toBe(0);
   }, 120_000);
 });
