@@ -5,7 +5,7 @@
  * earlier), and with read_committed drops batches of aborted transactions.
  */
 
-import { openRecordBatch } from "../../protocol/records/batch.ts";
+import { openRecordsSection } from "../../protocol/records/batch.ts";
 import {
   LOG_OVERHEAD,
   RecordBatchHeader,
@@ -92,9 +92,8 @@ export function appendFetchedRecords(
       !(header.isTransactional && activeAborts.has(header.producerId)) &&
       batchEnd > fetchOffset
     ) {
-      const { cursor } = openRecordBatch(data, pos);
-      // The cursor's section: `data` itself, or the decompressed records of this batch.
-      const section = cursor.section;
+      // A view into `data`, or the decompressed records of this batch.
+      const { section } = openRecordsSection(data, pos);
       scanRecords(section, header.recordCount, columns);
       const baseOffset = header.baseOffset;
       const baseTimestamp = header.baseTimestamp;

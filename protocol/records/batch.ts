@@ -128,6 +128,22 @@ export interface DecodeBatchOptions extends DecompressOptions {
 }
 
 /**
+ * The records section of the batch at `buf[offset]` (a view, or the decompressed bytes)
+ * after validating the header and CRC: for readers that scan it whole (scanRecords).
+ */
+export function openRecordsSection(
+  buf: Uint8Array,
+  offset = 0,
+  options: DecodeBatchOptions = {},
+): { header: RecordBatchHeader; section: Uint8Array; size: number } {
+  const header = assertValidBatch(buf, offset, { contiguous: false, ...options.validate });
+  const size = header.sizeInBytes;
+  const raw = buf.subarray(offset + RECORD_BATCH_HEADER_SIZE, offset + size);
+  const section = header.compression === 0 ? raw : decompress(header.compression, raw, options);
+  return { header, section, size };
+}
+
+/**
  * Returns a cursor over the records of the batch at `buf[offset]` after validating the
  * header and CRC and decompressing if needed. Records are read lazily, in place.
  */
@@ -136,10 +152,7 @@ export function openRecordBatch(
   offset = 0,
   options: DecodeBatchOptions = {},
 ): { header: RecordBatchHeader; cursor: RecordCursor; size: number } {
-  const header = assertValidBatch(buf, offset, { contiguous: false, ...options.validate });
-  const size = header.sizeInBytes;
-  const raw = buf.subarray(offset + RECORD_BATCH_HEADER_SIZE, offset + size);
-  const section = header.compression === 0 ? raw : decompress(header.compression, raw, options);
+  const { header, section, size } = openRecordsSection(buf, offset, options);
   const cursor = new RecordCursor(section, {
     count: header.recordCount,
     baseOffset: header.baseOffset,

@@ -149,12 +149,14 @@ export function writeRecord(
 /** Position after the value varintIn or varlongIn returned last (a shared out-parameter). */
 let varintEnd = 0;
 
+/** shortVarint's answer when the varint is not one or two bytes within `end`. */
+const NOT_SHORT = 0x40000000;
+
 /**
- * Reads the zigzag varint at `p`, which must end at or before `end`, and sets varintEnd.
- * One and two bytes (the lengths, deltas and counts of typical records) are read inline;
- * longer, truncated or malformed ones go through readVarint and throw as it would.
+ * The one- and two-byte zigzag varint at `p` (the lengths, deltas and counts of typical
+ * records), setting varintEnd; NOT_SHORT (outside the two-byte range) for anything else.
  */
-function varintIn(buf: Uint8Array, p: number, end: number): number {
+function shortVarint(buf: Uint8Array, p: number, end: number): number {
   if (p < end) {
     const b0 = buf[p]!;
     if (b0 < 0x80) {
@@ -170,8 +172,26 @@ function varintIn(buf: Uint8Array, p: number, end: number): number {
       }
     }
   }
+  return NOT_SHORT;
+}
+
+/**
+ * Reads the zigzag varint at `p`, which must end at or before `end`, and sets varintEnd.
+ * Longer ones go through readVarint; a varint past 32 bits or past the buffer is a
+ * malformed record (bad_record), like one past the record's end.
+ */
+function varintIn(buf: Uint8Array, p: number, end: number): number {
+  const short = shortVarint(buf, p, end);
+  if (short !== NOT_SHORT) return short;
   if (p >= end) throw new RecordsError("bad_record", "record field runs past the record");
-  const r = readVarint(buf, p);
+  let r: { value: number; next: number };
+  try {
+    r = readVarint(buf, p);
+  } catch (err) {
+    throw new RecordsError("bad_record", `record field: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
   if (r.next > end) throw new RecordsError("bad_record", "record field runs past the record");
   varintEnd = r.next;
   return r.value;
@@ -179,19 +199,8 @@ function varintIn(buf: Uint8Array, p: number, end: number): number {
 
 /** readVarlongNumber with the one- and two-byte cases inline; sets varintEnd. */
 function varlongIn(buf: Uint8Array, p: number, end: number): number {
-  if (p + 1 < end) {
-    const b0 = buf[p]!;
-    if (b0 < 0x80) {
-      varintEnd = p + 1;
-      return (b0 >>> 1) ^ -(b0 & 1);
-    }
-    const b1 = buf[p + 1]!;
-    if (b1 < 0x80) {
-      const u = (b0 & 0x7f) | (b1 << 7);
-      varintEnd = p + 2;
-      return (u >>> 1) ^ -(u & 1);
-    }
-  }
+  const short = shortVarint(buf, p, end);
+  if (short !== NOT_SHORT) return short;
   const t = readVarlongNumber(buf, p, end);
   varintEnd = t.next;
   return t.value;
@@ -356,12 +365,8 @@ export function decodeHeaders(buf: Uint8Array, offset: number, count: number): R
     p = r.next + Math.max(vl, 0);
     out.push({ key, value });
   }
-  headersEnd = p;
   return out;
 }
-
-/** Where the headers decodeHeaders read last end. */
-let headersEnd = 0;
 
 /**
  * Reads the records of one batch from its (decompressed) records section, in place.
@@ -393,7 +398,6 @@ export class RecordCursor {
   valueLength = -1;
   headerCount = 0;
   private headersOffset = 0;
-  private recordEnd = 0;
 
   constructor(
     section: Uint8Array,
@@ -432,17 +436,11 @@ export class RecordCursor {
     this.valueLength = rec.valueLength;
     this.headerCount = rec.headerCount;
     this.headersOffset = rec.headersOffset;
-    this.recordEnd = end;
     this.offset = this.baseOffset + this.offsetDelta;
     this.timestamp = this.fixedTimestamp ?? this.baseTimestamp + this.timestampDelta;
     this.pos = end;
     this.index++;
     return true;
-  }
-
-  /** The records section being read: keyOffset and valueOffset index into it. */
-  get section(): Uint8Array {
-    return this.buf;
   }
 
   /** Key bytes as a view into the section (no copy), or null. */
@@ -461,9 +459,7 @@ export class RecordCursor {
 
   /** Decodes the current record's headers (allocates; call only when needed). */
   headers(): RecordHeader[] {
-    const out = decodeHeaders(this.buf, this.headersOffset, this.headerCount);
-    if (headersEnd !== this.recordEnd) throw new Error("header walk disagrees with validation");
-    return out;
+    return decodeHeaders(this.buf, this.headersOffset, this.headerCount);
   }
 
   /** Materialises the current record (allocates). */

@@ -59,6 +59,87 @@ function viaScan(section: Uint8Array, count: number, columns = new RecordColumns
   return rows;
 }
 
+/**
+ * An independent reading of the v2 record format (KIP-98), written plainly from the spec
+ * with its own varint code: each record is a varint length, then attributes, varlong
+ * timestamp delta, varint offset delta, key, value (varint length, -1 = null) and
+ * headers (varint count; non-null key, nullable value), ending exactly at its length, and
+ * the records fill the section exactly. Returns what scanRecords should see, or "bad".
+ */
+function referenceRead(section: Uint8Array, count: number): unknown {
+  const varint = (p: number, end: number, maxBytes: number): [bigint, number] => {
+    let u = 0n;
+    for (let i = 0; i < maxBytes; i++) {
+      if (p + i >= end) throw new Error("past end");
+      const b = section[p + i]!;
+      u |= BigInt(b & 0x7f) << BigInt(7 * i);
+      if (b < 0x80) return [(u >> 1n) ^ -(u & 1n), p + i + 1];
+    }
+    throw new Error("too long");
+  };
+  const int = (p: number, end: number): [number, number] => {
+    const [v, next] = varint(p, end, 5);
+    if (v < -(2n ** 31n) || v >= 2n ** 31n) throw new Error("not an int32");
+    return [Number(v), next];
+  };
+  const bytes = (p: number, end: number, nullable: boolean): [number, number, number] => {
+    const [len, next] = int(p, end);
+    if (len < (nullable ? -1 : 0) || next + Math.max(len, 0) > end) throw new Error("length");
+    return [len, next, next + Math.max(len, 0)];
+  };
+  const rows: unknown[] = [];
+  let p = 0;
+  try {
+    for (let index = 0; index < count; index++) {
+      const [length, start] = int(p, section.length);
+      const end = start + length;
+      if (length < 0 || end > section.length) return "bad";
+      const [timestampDelta, a] = varint(start + 1, end, 10);
+      const [offsetDelta, b] = int(a, end);
+      const [keyLength, keyOffset, c] = bytes(b, end, true);
+      const [valueLength, valueOffset, d] = bytes(c, end, true);
+      const [headerCount, e] = int(d, end);
+      if (headerCount < 0) return "bad";
+      let q = e;
+      for (let h = 0; h < headerCount; h++) q = bytes(bytes(q, end, false)[2], end, true)[2];
+      if (q !== end) return "bad";
+      rows.push({
+        timestampDelta: Number(timestampDelta),
+        offsetDelta,
+        keyOffset,
+        keyLength,
+        valueOffset,
+        valueLength,
+        headerCount,
+      });
+      p = end;
+    }
+  } catch {
+    return "bad";
+  }
+  return p === section.length ? rows : "bad";
+}
+
+/** scanRecords' columns as referenceRead's rows, or "bad" when it threw RecordsError. */
+function scannedRows(section: Uint8Array, count: number): unknown {
+  const columns = new RecordColumns();
+  try {
+    scanRecords(section, count, columns);
+  } catch (err) {
+    expect((err as { reason?: string }).reason).toBe("bad_record");
+    return "bad";
+  }
+  return Array.from({ length: columns.count }, (_, i) => ({
+    timestampDelta: columns.timestampDelta[i],
+    offsetDelta: columns.offsetDelta[i],
+    keyOffset: columns.keyOffset[i],
+    keyLength: columns.keyLength[i],
+    valueOffset: columns.valueOffset[i],
+    valueLength: columns.valueLength[i],
+    headerCount: columns.headerCount[i],
+  }));
+}
+
 describe("scanning a records section into columns", () => {
   test("reads the same fields as the cursor: keys, null keys and values, headers, deltas", () => {
     const enc = (s: string) => new TextEncoder().encode(s);
@@ -91,12 +172,15 @@ describe("scanning a records section into columns", () => {
         expect(viaScan(section, records.length, columns)).toEqual(
           viaCursor(section, records.length) as never,
         );
+        expect(scannedRows(section, records.length)).toEqual(
+          referenceRead(section, records.length),
+        );
       }),
       { numRuns: 300 },
     );
   });
 
-  test("damaged sections fail the same way (reason and message of the first bad record)", () => {
+  test("damaged sections fail the same way both ways, and exactly when a plain reading of the format does", () => {
     fc.assert(
       fc.property(
         fc.array(recordArb, { minLength: 1, maxLength: 8 }),
@@ -112,6 +196,8 @@ describe("scanning a records section into columns", () => {
           const damaged = cut % 3 === 0 ? section.subarray(0, cut % section.length) : section;
           const count = Math.max(0, records.length + countDelta);
           expect(viaScan(damaged, count)).toEqual(viaCursor(damaged, count) as never);
+          // The shared reader against the spec: accepts and rejects the same sections.
+          expect(scannedRows(damaged, count)).toEqual(referenceRead(damaged, count));
         },
       ),
       { numRuns: 2000 },
