@@ -30,31 +30,14 @@ export interface AbortedTransaction {
   firstOffset: number;
 }
 
-export interface ParsedRecords {
-  records: ConsumerRecord[];
-  /** Offset to fetch next: after the last complete batch seen (control batches included). */
-  nextOffset: number;
-}
-
 /** Reused by every call: filled by scanRecords one batch at a time. */
 const columns = new RecordColumns();
 
-export function parseFetchedRecords(
-  topic: string,
-  partition: number,
-  data: Uint8Array | null,
-  fetchOffset: number,
-  aborted: readonly AbortedTransaction[] | null,
-): ParsedRecords {
-  const records: ConsumerRecord[] = [];
-  const nextOffset = appendFetchedRecords(records, topic, partition, data, fetchOffset, aborted);
-  return { records, nextOffset };
-}
-
 /**
- * parseFetchedRecords appending to `out` (the consumer's buffer), so each record is pushed
- * once; returns the offset to fetch next. Per record this allocates the record, its value
- * (and key) view into `data` and its headers array, nothing else.
+ * Appends the records of `data` at or after `fetchOffset` to `out` (the consumer's buffer,
+ * so each record is pushed once) and returns the offset to fetch next: after the last
+ * complete batch seen, control batches included. Per record this allocates the record,
+ * its value (and key) view into `data` and its headers array, nothing else.
  */
 export function appendFetchedRecords(
   out: ConsumerRecord[],

@@ -278,22 +278,12 @@ function readRecordAt(section: Uint8Array, p: number, index: number, count: numb
   rec.attributes = section[p++]!;
   rec.timestampDelta = varlongIn(section, p, end);
   rec.offsetDelta = varintIn(section, varintEnd, end);
-  const keyLength = varintIn(section, varintEnd, end);
-  p = varintEnd;
-  if (keyLength < -1 || p + keyLength > end) {
-    throw new RecordsError("bad_record", `field length ${keyLength} out of bounds`);
-  }
-  rec.keyLength = keyLength;
-  rec.keyOffset = p;
-  if (keyLength > 0) p += keyLength;
-  const valueLength = varintIn(section, p, end);
-  p = varintEnd;
-  if (valueLength < -1 || p + valueLength > end) {
-    throw new RecordsError("bad_record", `field length ${valueLength} out of bounds`);
-  }
-  rec.valueLength = valueLength;
-  rec.valueOffset = p;
-  if (valueLength > 0) p += valueLength;
+  rec.keyLength = varintIn(section, varintEnd, end);
+  rec.keyOffset = varintEnd;
+  p = skipField(varintEnd, end, rec.keyLength);
+  rec.valueLength = varintIn(section, p, end);
+  rec.valueOffset = varintEnd;
+  p = skipField(varintEnd, end, rec.valueLength);
   const headerCount = varintIn(section, p, end);
   p = varintEnd;
   if (headerCount < 0 || headerCount * 2 > end - p) {

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import {
+  type AbortedTransaction,
   appendFetchedRecords,
   type ConsumerRecord,
-  parseFetchedRecords,
 } from "../../../../client/consumer/fetched-records.ts";
 import { buildRecordBatch, decodeRecordBatch } from "../../../../protocol/records/batch.ts";
 import { setBaseOffset } from "../../../../protocol/records/batch-header.ts";
@@ -24,6 +24,19 @@ function batch(
   });
   setBaseOffset(b, 0, baseOffset);
   return b;
+}
+
+/** appendFetchedRecords into a fresh array, with the offset it returns. */
+function parseFetchedRecords(
+  topic: string,
+  partition: number,
+  data: Uint8Array | null,
+  fetchOffset: number,
+  aborted: readonly AbortedTransaction[] | null,
+): { records: ConsumerRecord[]; nextOffset: number } {
+  const records: ConsumerRecord[] = [];
+  const nextOffset = appendFetchedRecords(records, topic, partition, data, fetchOffset, aborted);
+  return { records, nextOffset };
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {
